@@ -1,0 +1,5 @@
+import sys
+
+from iht.cli import main
+
+sys.exit(main())
