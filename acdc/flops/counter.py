@@ -1,0 +1,331 @@
+"""Forward FLOPs of a model at one input shape, dense and at the density of its masks, per layer.
+
+:func:`count_flops` runs one forward pass on a zero input of ``input_shape`` (eval mode, no grad)
+and records a row per operation call:
+
+* modules with a formula (:data:`~acdc.flops.module_costs.MODULE_COSTS`) through forward hooks;
+  their inner calls are not counted again;
+* tensor operations written in a ``forward`` (residual adds, explicit matmul and attention,
+  functional activations) through :class:`~acdc.flops.functional_costs.FunctionalCounter`,
+  attributed to the innermost module running, as ``<module>.<op>`` (``layer1.0.add``).
+
+Sparse FLOPs: a term that multiplies a weight costs ``density · weighted`` (a zero weight needs no
+multiply-add, Hoefler et al. 2021; RigL and AC/DC count sparse inference FLOPs this way);
+everything else (biases, BatchNorm, activations, pooling, adds) is unchanged.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from acdc.flops.errors import (
+    InputShapeError,
+    UnknownLayerError,
+    UnknownLayerWarning,
+    check_fraction,
+    check_input_shape,
+)
+from acdc.flops.functional_costs import FunctionalCounter
+from acdc.flops.module_costs import MODULE_COSTS, ZERO_COST_MODULES, Cost, Handler, handler_for
+from iht.projection.errors import check_same_shape
+
+COLUMNS = (
+    "layer",
+    "type",
+    "output_shape",
+    "weight",
+    "dense_flops",
+    "weighted_flops",
+    "density",
+    "sparse_flops",
+)
+"""Columns of :attr:`FlopsCount.rows`: one row per operation call, in execution order.
+
+``weight`` is the full parameter name whose density scales ``weighted_flops`` (None for operations
+without a weight); ``sparse_flops = dense_flops - weighted_flops · (1 - density)``.
+"""
+
+
+@dataclass(frozen=True)
+class FlopsCount:
+    """Result of :func:`count_flops`.
+
+    Attributes
+    ----------
+    rows : pandas.DataFrame
+        One row per operation call, columns :data:`COLUMNS`.
+    input_shape : tuple of int
+        The counted input shape; ``input_shape[0]`` is the batch size.
+    unknown_types : tuple of str
+        Type names of the modules that ran without a formula (their FLOPs may be missing).
+    """
+
+    rows: pd.DataFrame
+    input_shape: tuple[int, ...]
+    unknown_types: tuple[str, ...] = ()
+
+    @property
+    def dense_flops(self) -> int:
+        """Forward FLOPs with every weight dense, for the whole input batch."""
+        return int(self.rows["dense_flops"].sum())
+
+    @property
+    def sparse_flops(self) -> float:
+        """Forward FLOPs at the counted densities, for the whole input batch."""
+        return float(self.rows["sparse_flops"].sum())
+
+    @property
+    def weights(self) -> tuple[str, ...]:
+        """Names of the weights whose density scales some FLOPs (the prunable weights)."""
+        return tuple(dict.fromkeys(self.rows["weight"].dropna()))
+
+    def row_densities(self, densities: Mapping[str, float]) -> np.ndarray:
+        """Density of each row's weight under ``densities``; 1.0 for rows whose weight is not listed.
+
+        Parameters
+        ----------
+        densities : mapping str -> float
+            Keys are weight names (``"layer1.0.conv1.weight"``) or the names of modules whose weight is
+            ``<module>.weight`` (``"layer1.0.conv1"``); values in ``[0, 1]``.
+
+        Raises
+        ------
+        KeyError
+            If a key names no weight of :attr:`weights`.
+        """
+        weights = set(self.weights)
+        resolved = {}
+        unknown = []
+        for key, value in densities.items():
+            name = key if key in weights else f"{key}.weight"
+            if name not in weights:
+                unknown.append(key)
+            resolved[name] = check_fraction(value, f"densities[{key!r}]")
+        if unknown:
+            raise KeyError(
+                f"densities names no counted weight: {sorted(unknown)}; "
+                f"known weights are e.g. {sorted(weights)[:3]}"
+            )
+        return self.rows["weight"].map(lambda w: resolved.get(w, 1.0)).to_numpy(dtype=float)
+
+    def row_flops(self, densities: Mapping[str, float]) -> np.ndarray:
+        """Forward FLOPs of each row with the weights at ``densities`` (see :meth:`row_densities`)."""
+        weighted = self.rows["weighted_flops"].to_numpy(dtype=float)
+        dense = self.rows["dense_flops"].to_numpy(dtype=float)
+        return dense - weighted * (1.0 - self.row_densities(densities))
+
+    def forward_flops(self, densities: Mapping[str, float]) -> float:
+        """Total forward FLOPs with the weights at ``densities`` (unlisted weights dense)."""
+        return float(self.row_flops(densities).sum())
+
+
+class _Recorder:
+    """Forward hooks that track the running module and turn module calls into rows."""
+
+    def __init__(self, model: nn.Module, costs: Mapping[type[nn.Module], Handler]) -> None:
+        self.model = model
+        self.costs = costs
+        self.stack: list[str] = []
+        self.counted_depth = 0
+        self.entries: list[tuple[str, str, tuple[int, ...], Cost]] = []
+        self.unknown: dict[str, None] = {}
+
+    @contextmanager
+    def hooks(self) -> Iterator[None]:
+        handles = []
+        for name, module in self.model.named_modules():
+            handler = handler_for(module, self.costs)
+            handles.append(module.register_forward_pre_hook(self._enter(name, handler)))
+            handles.append(module.register_forward_hook(self._leave(name, handler), with_kwargs=True))
+        try:
+            yield
+        finally:
+            for handle in handles:
+                handle.remove()
+
+    def _enter(self, name: str, handler: Handler | None):
+        def hook(module: nn.Module, args: tuple) -> None:
+            if self.counted_depth == 0 and handler is None and _is_unknown(module):
+                self.unknown[type(module).__name__] = None
+            self.stack.append(name)
+            self.counted_depth += handler is not None
+
+        return hook
+
+    def _leave(self, name: str, handler: Handler | None):
+        def hook(module: nn.Module, args: tuple, kwargs: dict, output: Any) -> None:
+            self.stack.pop()
+            if handler is None:
+                return
+            self.counted_depth -= 1
+            if self.counted_depth == 0:
+                costs = handler(module, args, kwargs, output)
+                shape = _shape(output)
+                for cost in costs:
+                    layer = _join(name, cost.part)
+                    self.entries.append((layer, type(module).__name__, shape, _qualify(name, cost)))
+
+        return hook
+
+    def record_functional(self, label: str, flops: int, output: Any) -> None:
+        owner = self.stack[-1] if self.stack else ""
+        self.entries.append((_join(owner, label), label, _shape(output), Cost(fixed=flops)))
+
+    def outside_counted_modules(self) -> bool:
+        return self.counted_depth == 0
+
+
+def _is_unknown(module: nn.Module) -> bool:
+    if isinstance(module, ZERO_COST_MODULES):
+        return False
+    has_children = next(module.children(), None) is not None
+    return not has_children or next(module.parameters(recurse=False), None) is not None
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix and name else prefix or name or "(model)"
+
+
+def _qualify(module_name: str, cost: Cost) -> Cost:
+    if cost.weight is None or not module_name:
+        return cost
+    return Cost(cost.weighted, cost.fixed, f"{module_name}.{cost.weight}", cost.part)
+
+
+def _shape(output: Any) -> tuple[int, ...]:
+    tensor = output[0] if isinstance(output, tuple) else output
+    return tuple(tensor.shape) if isinstance(tensor, torch.Tensor) else ()
+
+
+@contextmanager
+def _eval_mode(model: nn.Module) -> Iterator[None]:
+    modes = {module: module.training for module in model.modules()}
+    model.eval()
+    try:
+        yield
+    finally:
+        for module, training in modes.items():
+            module.training = training
+
+
+def _weight_densities(
+    model: nn.Module, names: tuple[str, ...], masks: Mapping[str, Any], skip_zero_weights: bool
+) -> dict[str, float]:
+    params = dict(model.named_parameters())
+    densities = {}
+    for name in names:
+        if name in masks:
+            source = masks[name]
+        elif skip_zero_weights:
+            source = params[name]
+        else:
+            densities[name] = 1.0
+            continue
+        densities[name] = float(torch.count_nonzero(source)) / source.numel()
+    return densities
+
+
+def _check_masks(model: nn.Module, masks: Any) -> Mapping[str, Any]:
+    if masks is None:
+        return {}
+    if not isinstance(masks, Mapping):
+        raise TypeError(
+            f"masks must be a mapping of parameter name -> mask, or None; got {type(masks).__name__}"
+        )
+    params = dict(model.named_parameters())
+    unknown = sorted(set(masks) - set(params))
+    if unknown:
+        raise KeyError(f"masks names parameters that do not exist: {unknown}")
+    for name, mask in masks.items():
+        check_same_shape(mask, params[name], name=f"masks[{name!r}]")
+    return masks
+
+
+def count_flops(
+    model: nn.Module,
+    input_shape: Any,
+    masks: Mapping[str, Any] | None = None,
+    *,
+    skip_zero_weights: bool = False,
+    strict: bool = False,
+    module_costs: Mapping[type[nn.Module], Handler] | None = None,
+) -> FlopsCount:
+    """Count the forward FLOPs of ``model`` on an input of ``input_shape``, per operation call.
+
+    Convention: 1 multiply-add = 2 FLOPs (see :mod:`acdc.flops.formulas`); ResNet-50 at 224×224
+    counts 8.2 GFLOPs, MobileNetV1 1.1 (AC/DC Tables 1 and 3).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Run once in eval mode under ``torch.no_grad()`` on zeros of ``input_shape`` (the modes of its
+        modules are restored afterwards).
+    input_shape : sequence of int
+        Batch first; counts are for the whole batch, so use batch size 1 for per-example FLOPs.
+    masks : mapping str -> bool tensor, optional
+        Keep-masks keyed by parameter name (as ``model.named_parameters()``); the density of a masked
+        weight is its fraction of True entries.
+    skip_zero_weights : bool, default False
+        If True, a weight without a mask has the density of its nonzero entries; otherwise 1.
+    strict : bool, default False
+        If True, modules without a formula raise :class:`UnknownLayerError`; otherwise an
+        :class:`UnknownLayerWarning` lists their types and their FLOPs are left out.
+    module_costs : mapping type -> handler, optional
+        Extra or overriding formulas, ``handler(module, args, kwargs, output) -> list[Cost]``
+        (see :mod:`acdc.flops.module_costs`).
+
+    Returns
+    -------
+    FlopsCount
+
+    Raises
+    ------
+    InputShapeError
+        If ``input_shape`` is not a sequence of positive ints, or the forward pass fails on it.
+    KeyError, ValueError, TypeError
+        If ``masks`` names unknown parameters, has wrong shapes or is not a mapping.
+    """
+    shape = check_input_shape(input_shape)
+    masks = _check_masks(model, masks)
+    recorder = _Recorder(model, {**MODULE_COSTS, **(module_costs or {})})
+    parameter = next(model.parameters(), None)
+    x = torch.zeros(shape, device=parameter.device if parameter is not None else None)
+    counter = FunctionalCounter(recorder.record_functional, recorder.outside_counted_modules)
+    with _eval_mode(model), torch.no_grad(), recorder.hooks(), counter:
+        try:
+            model(x)
+        except RuntimeError as err:
+            raise InputShapeError(f"the model cannot run on input_shape={shape}: {err}") from err
+    unknown = tuple(recorder.unknown)
+    if unknown:
+        message = f"no FLOPs formula for module types {list(unknown)}; their FLOPs are missing or incomplete"
+        if strict:
+            raise UnknownLayerError(message + " (strict=True); pass module_costs={type: handler} to add them")
+        warnings.warn(message, UnknownLayerWarning, stacklevel=2)
+    return FlopsCount(_rows(model, recorder.entries, masks, skip_zero_weights), shape, unknown)
+
+
+def _rows(
+    model: nn.Module,
+    entries: list[tuple[str, str, tuple[int, ...], Cost]],
+    masks: Mapping[str, Any],
+    skip_zero_weights: bool,
+) -> pd.DataFrame:
+    names = tuple(dict.fromkeys(cost.weight for *_, cost in entries if cost.weight is not None))
+    densities = _weight_densities(model, names, masks, skip_zero_weights)
+    records = []
+    for layer, kind, shape, cost in entries:
+        density = densities.get(cost.weight, 1.0)
+        dense = cost.weighted + cost.fixed
+        sparse = dense - cost.weighted * (1.0 - density)
+        records.append((layer, kind, shape, cost.weight, dense, cost.weighted, density, sparse))
+    return pd.DataFrame.from_records(records, columns=list(COLUMNS))
