@@ -15,11 +15,17 @@ import numpy as np
 from iht.projection._backend import is_tensor
 
 
-def check_array(x: Any, name: str = "x") -> None:
+def check_array(x: Any, name: str = "x", nan: bool = True) -> None:
     """Check that ``x`` is a non-empty floating numpy array or torch tensor without NaN.
 
-    The NaN scan costs one streaming read: a sum is computed first, and only when the sum is NaN
-    (NaN present, or +inf and -inf together) are the NaN entries counted and located.
+    Parameters
+    ----------
+    x : ndarray or Tensor
+    name : str
+        How ``x`` is named in error messages.
+    nan : bool
+        Scan for NaN with :func:`check_no_nan`. Top-k selection passes ``False`` and folds the scan
+        into its own pass over the data (:func:`~iht.projection.selection.topk_masks`).
 
     Raises
     ------
@@ -46,10 +52,16 @@ def check_array(x: Any, name: str = "x") -> None:
         raise TypeError(f"{name} must be a numpy.ndarray or torch.Tensor; got {type(x).__name__}")
     if size == 0:
         raise ValueError(f"{name} must be non-empty; got shape {tuple(x.shape)}")
-    _check_no_nan(x, name)
+    if nan:
+        check_no_nan(x, name)
 
 
-def _check_no_nan(x: Any, name: str) -> None:
+def check_no_nan(x: Any, name: str = "x") -> None:
+    """Raise ValueError, giving the NaN count and first flat index, if ``x`` contains NaN.
+
+    The scan costs one streaming read: a sum is computed first, and only when the sum is NaN
+    (NaN present, or +inf and -inf together) are the NaN entries counted and located.
+    """
     if is_tensor(x):
         import torch
 
@@ -73,7 +85,7 @@ def _check_no_nan(x: Any, name: str) -> None:
         )
 
 
-def check_arrays(arrays: Any, name: str = "arrays") -> None:
+def check_arrays(arrays: Any, name: str = "arrays", nan: bool = True) -> None:
     """Check a non-empty mapping name -> array, each entry as in :func:`check_array`."""
     if not isinstance(arrays, Mapping):
         raise TypeError(
@@ -86,7 +98,12 @@ def check_arrays(arrays: Any, name: str = "arrays") -> None:
     if len(kinds) > 1:
         raise TypeError(f"{name} mixes numpy arrays and torch tensors; use one array type")
     for key, value in arrays.items():
-        check_array(value, name=f"{name}[{key!r}]")
+        check_array(value, name=item_name(key, name), nan=nan)
+
+
+def item_name(key: Any, name: str = "arrays") -> str:
+    """How the entry ``key`` of a mapping called ``name`` is named in messages: ``arrays['fc']``."""
+    return f"{name}[{key!r}]"
 
 
 def check_int(value: Any, name: str, low: int, high: int | None = None) -> int:
@@ -128,3 +145,47 @@ def check_same_shape(mask: Any, x: Any, name: str = "mask") -> None:
         raise ValueError(
             f"{name} must have the shape of x {tuple(x.shape)}; got {tuple(mask.shape)}"
         )
+
+
+def check_real(value: Any, name: str, low: float, high: float | None = None, *,
+               strict: bool = False) -> float:
+    """Return ``value`` as float if it is a finite real number ``>= low`` (``> low`` if ``strict``).
+
+    ``high`` (inclusive) bounds it from above when given.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {value!r} ({type(value).__name__})")
+    number = float(value)
+    below = number <= low if strict else number < low
+    if not np.isfinite(number) or below or (high is not None and number > high):
+        lower = f"> {low}" if strict else f">= {low}"
+        allowed = lower if high is None else f"{lower} and <= {high}"
+        raise ValueError(f"{name} must be finite and {allowed}; got {name}={value!r}")
+    return number
+
+
+def check_finite_vector(x: Any, dim: int, name: str = "x") -> np.ndarray:
+    """Return ``x`` as a float64 copy after checking it is a finite numpy vector of shape ``(dim,)``.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not a numpy array with a real (integer or floating) dtype.
+    ValueError
+        If the shape is not ``(dim,)``, or ``x`` holds NaN or inf (the message gives how many and
+        the first index).
+    """
+    if not isinstance(x, np.ndarray) or not (
+        np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)
+    ):
+        raise TypeError(f"{name} must be a real numpy.ndarray; got {type(x).__name__} "
+                        f"{getattr(x, 'dtype', '')}".rstrip())
+    if x.shape != (dim,):
+        raise ValueError(f"{name} must have shape ({dim},); got shape {x.shape}")
+    bad = ~np.isfinite(x)
+    if bad.any():
+        raise ValueError(
+            f"{name} must be finite; got {int(bad.sum())} non-finite value(s) "
+            f"(first at index {int(np.flatnonzero(bad)[0])})"
+        )
+    return x.astype(np.float64, copy=True)

@@ -7,17 +7,21 @@ of a convolution weight ``(out, in, kh, kw)``; axis 0 of a vector.
 
 Within a group the kept entries are the N largest magnitudes; ties go to the lower index in the
 group, the same rule as :func:`~iht.projection.topk.topk_mask`. The result equals applying
-``topk_mask(group, N)`` to every group, computed for all groups at once from pairwise comparisons
-(M² comparisons per group, no sort).
+``topk_mask(group, N)`` to every group, computed for all groups at once from the M(M-1)/2 pairwise
+comparisons of the group's entries (no sort): an entry is kept when fewer than N entries beat it.
+The grouped axis is split in place (``(before, groups, M, after)``, a view); numpy works through it
+in blocks that stay in cache, each block's M columns copied contiguous once.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from iht.projection._backend import is_tensor, like, numpy_view
+from iht.projection.bracket import BLOCK
 from iht.projection.errors import check_array, check_int
 
 
@@ -56,32 +60,54 @@ def nm_mask(x: Any, n: int = 2, m: int = 4, axis: int | None = None) -> Any:
             f"x.shape[{axis}]={x.shape[axis]} is not divisible by m={m}; N:M groups of m "
             f"consecutive entries run along axis {axis} of x with shape {tuple(x.shape)}"
         )
+    if n in (0, m):
+        return like(np.full(tuple(x.shape), n == m), x)
     view = numpy_view(x) if is_tensor(x) else x
     if view is not None:
         return like(_nm_mask_numpy(view, n, m, axis), x)
     return _nm_mask_torch(x, n, m, axis)
 
 
-def _keep_from_groups(magnitudes: Any, n: int, lower_index: Any) -> Any:
-    """Given ``(G, M)`` magnitudes, True for the n winners of each row (ties: lower index)."""
-    left, right = magnitudes[:, :, None], magnitudes[:, None, :]
-    beats = (left > right) | ((left == right) & lower_index)
-    return beats.sum(1) < n
+def _keep_largest(columns: Any, n: int, uint8: Any) -> list[Any]:
+    """Given ``(M, ...)`` magnitudes, per column i the flags of the n winners of each group.
+
+    Entry i beats entry j when its magnitude is larger, or equal with ``i < j``; ``uint8`` is the
+    array library's byte dtype, used to count losses without widening.
+    """
+    m = columns.shape[0]
+    losses: list[Any] = [0] * m
+    for i in range(m):
+        for j in range(i + 1, m):
+            i_wins = columns[i] >= columns[j]
+            losses[j] = losses[j] + i_wins.view(uint8)
+            losses[i] = losses[i] + (~i_wins).view(uint8)
+    return [loss < n for loss in losses]
+
+
+def _grouped_shape(shape: tuple[int, ...], m: int, axis: int) -> tuple[int, int, int]:
+    """``(rows, m, after)``: the N:M view of an array, one row per group."""
+    before = math.prod(shape[:axis])
+    return before * (shape[axis] // m), m, math.prod(shape[axis + 1 :])
 
 
 def _nm_mask_numpy(x: np.ndarray, n: int, m: int, axis: int) -> np.ndarray:
-    moved = np.moveaxis(np.abs(x), axis, -1)
-    groups = np.ascontiguousarray(moved).reshape(-1, m)
-    lower_index = np.triu(np.ones((m, m), dtype=bool), 1)
-    keep = _keep_from_groups(groups, n, lower_index)
-    return np.ascontiguousarray(np.moveaxis(keep.reshape(moved.shape), -1, axis))
+    rows, _, after = _grouped_shape(x.shape, m, axis)
+    grouped = np.ascontiguousarray(x).reshape(rows, m, after)
+    mask = np.empty(grouped.shape, dtype=bool)
+    step = max(1, BLOCK // (m * after))
+    columns = np.empty((m, min(step, rows), after), dtype=x.dtype)
+    for start in range(0, rows, step):
+        stop = min(start + step, rows)
+        block = columns[:, : stop - start]
+        np.abs(grouped[start:stop].transpose(1, 0, 2), out=block)
+        for i, keep in enumerate(_keep_largest(block, n, np.uint8)):
+            mask[start:stop, i] = keep
+    return mask.reshape(x.shape)
 
 
 def _nm_mask_torch(x: Any, n: int, m: int, axis: int) -> Any:
     import torch
 
-    moved = x.detach().abs().movedim(axis, -1)
-    groups = moved.contiguous().reshape(-1, m)
-    lower_index = torch.ones((m, m), dtype=torch.bool, device=x.device).triu(1)
-    keep = _keep_from_groups(groups, n, lower_index)
-    return keep.reshape(moved.shape).movedim(-1, axis).contiguous()
+    grouped = x.detach().abs().reshape(_grouped_shape(tuple(x.shape), m, axis))
+    keep = _keep_largest(grouped.transpose(0, 1), n, torch.uint8)
+    return torch.stack(keep, dim=1).reshape(x.shape)

@@ -23,7 +23,7 @@ from typing import Any
 
 from iht.projection._backend import is_tensor, size_of
 from iht.projection.erk import erk_counts
-from iht.projection.errors import check_arrays, check_int, check_k, check_sparsity
+from iht.projection.errors import check_arrays, check_int, check_k, check_sparsity, item_name
 from iht.projection.masking import apply_masks_
 from iht.projection.nm import nm_mask
 from iht.projection.random_masks import random_mask
@@ -84,7 +84,7 @@ class TopK(Projection):
         return k_from_sparsity(total, self.sparsity)
 
     def masks(self, arrays: Mapping[str, Any]) -> dict[str, Any]:
-        check_arrays(arrays)
+        check_arrays(arrays, nan=False)  # the selection scans for NaN within its own pass
         return global_topk_masks(arrays, self.kept(sum(size_of(a) for a in arrays.values())))
 
 
@@ -112,10 +112,10 @@ class ERKTopK(Projection):
         check_sparsity(self.sparsity)
 
     def masks(self, arrays: Mapping[str, Any]) -> dict[str, Any]:
-        check_arrays(arrays)
+        check_arrays(arrays, nan=False)  # the selection scans for NaN within its own pass
         counts = erk_counts({n: tuple(a.shape) for n, a in arrays.items()}, self.sparsity,
                             self.power_scale)
-        return {n: topk_masks([a], counts[n])[0] for n, a in arrays.items()}
+        return {n: topk_masks([a], counts[n], [item_name(n)])[0] for n, a in arrays.items()}
 
 
 @dataclass(frozen=True)

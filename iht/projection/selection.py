@@ -1,9 +1,18 @@
 """Exact magnitude top-k selection over one or many arrays, without sorting.
 
 This is the engine behind :func:`~iht.projection.topk.topk_mask` and the global top-k over a model's
-weights. It finds the threshold ``t`` = k-th largest magnitude by linear-time selection (numpy's
-introselect partition; torch's ``kthvalue`` on devices numpy cannot read) and then builds the masks
-``|x| >= t`` with one comparison pass per array.
+weights. Two algorithms give the same bits:
+
+- the reference: the threshold ``t`` = k-th largest magnitude by linear-time selection over the
+  concatenated magnitudes (numpy's introselect partition; torch's ``kthvalue`` on devices numpy
+  cannot read), then the masks ``|x| >= t`` with one comparison pass per array;
+- the fast path for large numpy inputs (and CPU tensors, through zero-copy numpy views): a sampled
+  bracket around ``t`` and one fused pass over the arrays, without materialising the concatenation
+  (:mod:`iht.projection.bracket`); the reference selection then runs only on the few bracketed
+  entries. When the bracket misses ``t`` (which the pass detects exactly) the reference runs.
+
+NaN detection is part of the selection: the fast pass folds it into its blocks, the other paths
+scan first; either way the error is the one of :func:`~iht.projection.errors.check_no_nan`.
 
 Tie rule (the library's single rule, identical for numpy and torch): entries are ordered by
 decreasing magnitude and, among equal magnitudes, by increasing position in the concatenation of
@@ -13,12 +22,20 @@ order are kept. ``-0.0`` and ``0.0`` have equal magnitude.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from iht.projection import bracket
 from iht.projection._backend import is_tensor, like, numpy_view
+from iht.projection.errors import check_no_nan
+
+#: below this total size the reference selection is used (it is then as fast)
+FAST_PATH_MIN_SIZE = 1 << 16
+#: threads of the fused pass
+WORKERS = min(4, os.cpu_count() or 1)
 
 
 class _NumpyOps:
@@ -93,15 +110,50 @@ def _masks_with_ops(arrays: Sequence[Any], k: int, ops: Any) -> list[Any]:
     return masks
 
 
-def topk_masks(arrays: Sequence[Any], k: int) -> list[Any]:
+def _bracketed_masks(flats: list[np.ndarray], k: int) -> list[np.ndarray] | None:
+    """Flat masks from the sampled-bracket pass; None if no bracket holds the threshold or NaN met."""
+    masks = [np.empty(flat.size, dtype=bool) for flat in flats]
+    for attempt in bracket.brackets(flats, k):
+        scan = bracket.scan(flats, masks, attempt, WORKERS)
+        if scan.has_nan:
+            return None
+        wanted = k - scan.above
+        if not 0 <= wanted <= scan.inside:
+            continue
+        if attempt.single:
+            bracket.switch_on_first_ties(flats, masks, attempt.lo, wanted)
+            return masks
+        (keep,) = _masks_with_ops([scan.magnitudes], wanted, _NumpyOps)
+        start = 0
+        for mask, where in zip(masks, scan.positions):
+            mask[where[keep[start : start + where.size]]] = True
+            start += where.size
+        return masks
+    return None
+
+
+def _numpy_masks(arrays: Sequence[np.ndarray], k: int, names: Sequence[str]) -> list[np.ndarray]:
+    if k > 0 and sum(a.size for a in arrays) >= FAST_PATH_MIN_SIZE and len({a.dtype for a in arrays}) == 1:
+        masks = _bracketed_masks([a.reshape(-1) for a in arrays], k)
+        if masks is not None:
+            return [m.reshape(a.shape) for m, a in zip(masks, arrays)]
+    for a, name in zip(arrays, names):
+        check_no_nan(a, name)
+    return _masks_with_ops(arrays, k, _NumpyOps)
+
+
+def topk_masks(arrays: Sequence[Any], k: int, names: Sequence[str]) -> list[Any]:
     """Boolean masks keeping the ``k`` largest magnitudes across ``arrays`` jointly.
 
     Parameters
     ----------
     arrays : sequence of ndarray or Tensor
-        Validated, non-empty, floating, NaN-free; all numpy or all torch (same device).
+        Validated by :func:`~iht.projection.errors.check_array` with ``nan=False``: non-empty,
+        floating; all numpy or all torch (same device).
     k : int
         Validated ``0 <= k <= total size``.
+    names : sequence of str
+        How each array is named in the NaN error (e.g. ``"x"``, ``"arrays['fc.weight']"``).
 
     Returns
     -------
@@ -109,10 +161,17 @@ def topk_masks(arrays: Sequence[Any], k: int) -> list[Any]:
         One boolean mask per array, shaped like it, with exactly ``k`` True in total, chosen by the
         tie rule of this module. CPU tensors are processed through zero-copy numpy views, so the
         result is the same bits on either path.
+
+    Raises
+    ------
+    ValueError
+        If an array contains NaN (message of :func:`~iht.projection.errors.check_no_nan`).
     """
     if not is_tensor(arrays[0]):
-        return _masks_with_ops(arrays, k, _NumpyOps)
+        return _numpy_masks(arrays, k, names)
     views = [numpy_view(a) for a in arrays]
     if all(v is not None for v in views):
-        return [like(m, a) for m, a in zip(_masks_with_ops(views, k, _NumpyOps), arrays)]
+        return [like(m, a) for m, a in zip(_numpy_masks(views, k, names), arrays)]
+    for a, name in zip(arrays, names):
+        check_no_nan(a, name)
     return _masks_with_ops(arrays, k, _TorchOps)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from iht.projection._backend import is_tensor, size_of
-from iht.projection.errors import check_array, check_arrays, check_k
+from iht.projection.errors import check_array, check_arrays, check_k, item_name
 from iht.projection.selection import topk_masks
 from iht.projection.sparsity import k_from_sparsity
 
@@ -39,9 +39,9 @@ def topk_mask(x: Any, k: int) -> Any:
     >>> topk_mask(np.array([0.5, -2.0, 1.0, -1.0]), 2)
     array([False,  True,  True, False])
     """
-    check_array(x)
+    check_array(x, nan=False)
     k = check_k(k, size_of(x))
-    return topk_masks([x], k)[0]
+    return topk_masks([x], k, ["x"])[0]
 
 
 def hard_threshold(x: Any, k: int) -> Any:
@@ -73,10 +73,11 @@ def global_topk_masks(arrays: Mapping[str, Any], k: int) -> dict[str, Any]:
         Same keys and order; exactly ``k`` True in total. Ties: lower position in the
         concatenation (mapping order, then flat index) wins.
     """
-    check_arrays(arrays)
+    check_arrays(arrays, nan=False)
     total = sum(size_of(a) for a in arrays.values())
     k = check_k(k, total)
-    return dict(zip(arrays.keys(), topk_masks(list(arrays.values()), k)))
+    names = [item_name(key) for key in arrays]
+    return dict(zip(arrays.keys(), topk_masks(list(arrays.values()), k, names)))
 
 
 def layerwise_topk_masks(arrays: Mapping[str, Any], sparsity: float) -> dict[str, Any]:
@@ -89,8 +90,8 @@ def layerwise_topk_masks(arrays: Mapping[str, Any], sparsity: float) -> dict[str
         Fraction of zeros in ``[0, 1)``, applied to every array separately (rounding rule of
         :mod:`iht.projection.sparsity`).
     """
-    check_arrays(arrays)
+    check_arrays(arrays, nan=False)
     return {
-        name: topk_masks([a], k_from_sparsity(size_of(a), sparsity))[0]
+        name: topk_masks([a], k_from_sparsity(size_of(a), sparsity), [item_name(name)])[0]
         for name, a in arrays.items()
     }

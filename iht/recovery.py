@@ -1,0 +1,143 @@
+"""Compressed-sensing recovery benchmark: NIHT, HTP, stochastic IHT and AC/DC against OMP.
+
+Recipe: draw ``n_instances`` :class:`~iht.objectives.CompressedSensing` instances, run every solver
+on each with sparsity ``k = k*``, and write one row per instance × solver. Each solver is timed on
+its own. Metrics are computed here, not by the
+solvers:
+
+- ``recovered``: the support found equals the planted support;
+- ``rel_error``: ``‖θ − θ_planted‖ / ‖θ_planted‖``;
+- ``floor_rel_error``: the same for ``θ*``, the least-squares fit on the true support (the noise
+  floor of any estimator that knows the support); ``reached_floor``: ``rel_error`` at most
+  ``floor_factor`` times it.
+
+Step sizes. NIHT chooses its own. HTP uses Foucart's unit step for unit-norm columns, here
+``η = 1/h̄`` with ``h̄ = tr(AᵀA/n)/N`` the average curvature (a global step ``1/λ_max(AᵀA/n)``
+stalls on these instances, see THEORY.md). Stochastic IHT scales that step with the batch:
+``η = B/(n h̄)``. AC/DC's decompressed phases take dense steps, which diverge unless
+``η < 2/λ_max(AᵀA/n)``: it uses ``η = 1/λ_max(AᵀA/n)``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from iht.objectives import CompressedSensing
+from iht.oracles import MinibatchOracle
+from iht.projection import TopK
+from iht.projection.errors import check_int, check_real
+from iht.solvers import ACDCIHTSchedule, acdc_iht, htp, niht, stochastic_iht
+
+
+@dataclass(frozen=True)
+class RecoveryConfig:
+    """Every knob of the benchmark, with the issue's defaults."""
+
+    n_measurements: int = 256  # n, rows of A
+    dim: int = 1024  # N, unknowns
+    k_star: int = 20  # non-zeros of the planted vector; every solver uses k = k_star
+    noise: float = 0.01  # standard deviation of the measurement noise
+    amplitudes: str = "pm1"  # planted values: "pm1" (random signs) or "gaussian"
+    n_instances: int = 20  # instances, seeds first_seed, first_seed + 1, ...
+    first_seed: int = 0
+    batch_size: int = 64  # rows per stochastic gradient
+    n_iter: int = 2000  # iterations of stochastic IHT (AC/DC's schedule has the same total)
+    floor_factor: float = 1.5  # reached_floor: rel_error <= floor_factor * floor_rel_error
+
+    def __post_init__(self) -> None:
+        check_int(self.n_instances, "n_instances", 1)
+        check_int(self.n_iter, "n_iter", 1)
+        check_real(self.floor_factor, "floor_factor", 1.0)
+
+    def schedule(self) -> ACDCIHTSchedule:
+        """AC/DC phases of 5 warm-up, 20 compressed and 5 decompressed steps.
+
+        ``n_iter // 25`` compressed phases: ``n_iter`` steps in all when it is a multiple of 25.
+        """
+        return ACDCIHTSchedule(warmup=5, compressed=20, decompressed=5,
+                               n_compressed=max(self.n_iter // 25, 1))
+
+
+def git_revision() -> str | None:
+    """``git rev-parse HEAD`` of the checkout holding this file, or ``None`` without git."""
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).parent, check=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None
+
+
+def _omp(objective: CompressedSensing, config: RecoveryConfig) -> np.ndarray:
+    from sklearn.linear_model import OrthogonalMatchingPursuit
+
+    model = OrthogonalMatchingPursuit(n_nonzero_coefs=config.k_star, fit_intercept=False)
+    return model.fit(objective.features, objective.targets).coef_
+
+
+def _solvers(objective: CompressedSensing,
+             config: RecoveryConfig) -> dict[str, Callable[[], np.ndarray]]:
+    """Name -> zero-argument run returning the final ``θ``."""
+    projection = TopK(k=config.k_star)
+    unit_step = objective.dim / float(np.sum(objective.features ** 2) / objective.n_samples)
+    stochastic_step = unit_step * config.batch_size / objective.n_samples
+    dense_step = objective.n_samples / np.linalg.norm(objective.features, 2) ** 2
+
+    oracle = MinibatchOracle(objective, config.batch_size)
+    return {
+        "niht": lambda: niht(objective, config.k_star, n_iter=500, tol=1e-12).theta,
+        "htp": lambda: htp(objective, projection, step=unit_step).theta,
+        "stochastic_iht": lambda: stochastic_iht(objective, oracle, projection,
+                                                 step=stochastic_step, n_iter=config.n_iter,
+                                                 seed=0).theta,
+        "acdc_iht": lambda: acdc_iht(objective, oracle, projection, schedule=config.schedule(),
+                                     step=dense_step, seed=0).theta,
+        "omp": lambda: _omp(objective, config),
+    }
+
+
+def run_recovery(config: RecoveryConfig = RecoveryConfig()) -> pd.DataFrame:
+    """Run every solver on every instance; one row per instance × solver (tidy).
+
+    Columns: the config fields, ``seed``, ``solver``, ``recovered``, ``rel_error``,
+    ``floor_rel_error``, ``reached_floor``, ``time_s`` (wall clock of the solver) and ``git_revision``.
+    """
+    revision = git_revision()
+    rows = []
+    for seed in range(config.first_seed, config.first_seed + config.n_instances):
+        objective = CompressedSensing(config.n_measurements, config.dim, config.k_star,
+                                      noise=config.noise, amplitudes=config.amplitudes,
+                                      seed=seed)
+        norm = float(np.linalg.norm(objective.theta_planted))
+        floor = float(np.linalg.norm(objective.theta_star - objective.theta_planted)) / norm
+        for name, run in _solvers(objective, config).items():
+            start = time.perf_counter()
+            theta = run()
+            elapsed = time.perf_counter() - start
+            error = float(np.linalg.norm(theta - objective.theta_planted)) / norm
+            rows.append({**asdict(config), "seed": seed, "solver": name,
+                         "recovered": bool(np.array_equal(theta != 0.0, objective.support_star)),
+                         "rel_error": error, "floor_rel_error": floor,
+                         "reached_floor": error <= config.floor_factor * floor,
+                         "time_s": elapsed, "git_revision": revision})
+    return pd.DataFrame(rows)
+
+
+def summarize(frame: pd.DataFrame) -> str:
+    """Markdown table per solver: recoveries, median errors, floor reached, median time."""
+    lines = ["| solver | recovered | median rel. error | median floor | reached floor | "
+             "median time (ms) |", "|---|---|---|---|---|---|"]
+    for name, group in frame.groupby("solver", sort=False):
+        n = len(group)
+        lines.append(
+            f"| {name} | {int(group.recovered.sum())}/{n} | {group.rel_error.median():.3e} | "
+            f"{group.floor_rel_error.median():.3e} | {int(group.reached_floor.sum())}/{n} | "
+            f"{1e3 * group.time_s.median():.1f} |")
+    return "\n".join(lines)

@@ -1,0 +1,22 @@
+"""IHT solvers on :mod:`iht.objectives`: ``iht``, ``stochastic_iht``, ``acdc_iht`` (AC/DC,
+Peste et al. 2021), and the reference solvers ``niht`` (Blumensath & Davies 2010) and ``htp``
+(Foucart 2011). Each returns a frozen :class:`IHTResult`."""
+
+from iht.solvers.acdc import ACDCIHTSchedule, Phase, acdc_iht
+from iht.solvers.htp import htp
+from iht.solvers.iht import iht, stochastic_iht
+from iht.solvers.niht import niht
+from iht.solvers.result import ACDCIHTResult, IHTHistory, IHTResult
+
+__all__ = [
+    "ACDCIHTResult",
+    "ACDCIHTSchedule",
+    "IHTHistory",
+    "IHTResult",
+    "Phase",
+    "acdc_iht",
+    "htp",
+    "iht",
+    "niht",
+    "stochastic_iht",
+]

@@ -1,0 +1,50 @@
+"""Frozen results of the IHT solvers and their per-iteration history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class IHTHistory:
+    """Per-iteration record of a solver run (numpy arrays, preallocated during the run).
+
+    Attributes
+    ----------
+    gap : ndarray, shape (n_iter + 1,)
+        ``f(θ_t) − f*`` for ``t = 0 … n_iter`` (entry 0 is the starting point).
+    support_changes : ndarray of int, shape (n_iter,)
+        Number of coordinates entering or leaving the support of the iterate at each iteration.
+    step_sizes : ndarray, shape (n_iter,)
+        Step size used at each iteration.
+    phase : ndarray of int or None, shape (n_iter,)
+        :class:`~iht.solvers.acdc.Phase` of each iteration (``acdc_iht`` only).
+    """
+
+    gap: np.ndarray
+    support_changes: np.ndarray
+    step_sizes: np.ndarray
+    phase: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class IHTResult:
+    """Outcome of a solver: final iterate, its support, iterations run and the history."""
+
+    theta: np.ndarray
+    support: np.ndarray
+    n_iter: int
+    history: IHTHistory
+
+
+@dataclass(frozen=True)
+class ACDCIHTResult(IHTResult):
+    """Outcome of :func:`~iht.solvers.acdc.acdc_iht`.
+
+    ``theta`` is the sparse iterate at the end of the final compressed phase and ``theta_dense``
+    the last dense iterate (the one the final compression was applied to).
+    """
+
+    theta_dense: np.ndarray | None = None
