@@ -1,0 +1,80 @@
+"""Empirical verification of the convergence theory of IHT and AC/DC (``python -m iht verify``).
+
+- :mod:`~iht.theory.bounds`: Theorem 1 of Peste et al. (2021), the IHT descent lemma
+  (Blumensath & Davies 2008), the Jain–Tewari–Kar (2014) requirement, as functions of constants;
+- :mod:`~iht.theory.hypotheses`: whether a bound's hypotheses hold on an instance, and verdicts
+  (``verified`` / ``violated`` / ``vacuous``);
+- :mod:`~iht.theory.confidence`: one-sided upper confidence bounds over seeds;
+- :mod:`~iht.theory.properties`: exact properties (descent, k-sparsity, L-stationarity);
+- :mod:`~iht.theory.runner`, :mod:`~iht.theory.phase_transition`, :mod:`~iht.theory.figures`,
+  :mod:`~iht.theory.report`, :mod:`~iht.theory.verify`: the grid run, its table, figures, report.
+"""
+
+from iht.theory.bounds import (
+    descent_guarantee,
+    descent_step_limit,
+    jtk_iterations,
+    jtk_sparsity_requirement,
+    theorem1_bound,
+    theorem1_iterations,
+    theorem1_smoothness_level,
+    theorem1_sparsity_requirement,
+)
+from iht.theory.confidence import (
+    empirical_bernstein_ucb,
+    hoeffding_ucb,
+    student_t_ucb,
+    upper_confidence_bound,
+)
+from iht.theory.config import PRESETS, VerifyConfig
+from iht.theory.hypotheses import (
+    HypothesisCheck,
+    Verdict,
+    descent_hypotheses,
+    jtk_hypotheses,
+    theorem1_hypotheses,
+    verdict,
+)
+from iht.theory.properties import (
+    fixed_point_residual,
+    is_k_sparse,
+    is_nonincreasing,
+    l_stationarity_residual,
+)
+from iht.theory.rates import linear_rate
+from iht.theory.runner import GridResult, run_grid
+from iht.theory.summary import empirical_c, verdict_counts
+from iht.theory.verify import run_verify
+
+__all__ = [
+    "PRESETS",
+    "GridResult",
+    "HypothesisCheck",
+    "Verdict",
+    "VerifyConfig",
+    "descent_guarantee",
+    "descent_hypotheses",
+    "descent_step_limit",
+    "empirical_bernstein_ucb",
+    "empirical_c",
+    "fixed_point_residual",
+    "hoeffding_ucb",
+    "is_k_sparse",
+    "is_nonincreasing",
+    "jtk_hypotheses",
+    "jtk_iterations",
+    "jtk_sparsity_requirement",
+    "l_stationarity_residual",
+    "linear_rate",
+    "run_grid",
+    "run_verify",
+    "student_t_ucb",
+    "theorem1_bound",
+    "theorem1_hypotheses",
+    "theorem1_iterations",
+    "theorem1_smoothness_level",
+    "theorem1_sparsity_requirement",
+    "upper_confidence_bound",
+    "verdict",
+    "verdict_counts",
+]

@@ -1,0 +1,91 @@
+"""``python -m iht verify``: run the verification suite and write its outputs to a folder.
+
+Outputs (in ``out``): ``table.csv`` (one row per instance × solver × bound), ``curves.csv``
+(mean gap per iteration), ``phase_transition.csv``, ``empirical_c.csv``, the PNG figures of
+:mod:`iht.theory.figures`, ``report.md`` and ``config.json`` (the configuration, preset, git
+revision and output list).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from iht.theory import figures
+from iht.theory.config import PRESETS, VerifyConfig
+from iht.theory.phase_transition import run_phase_transition
+from iht.theory.provenance import git_revision
+from iht.theory.report import build_report
+from iht.theory.runner import run_grid
+from iht.theory.summary import empirical_c
+
+#: Default output folder of ``python -m iht verify``.
+DEFAULT_OUT = Path("runs/verify")
+
+
+@dataclass(frozen=True)
+class VerifyOutputs:
+    """What :func:`run_verify` produced: the tables and the paths written."""
+
+    table: pd.DataFrame
+    phase: pd.DataFrame
+    paths: dict[str, Path]
+
+
+def resolve_config(preset: str = "default", seed: int | None = None) -> VerifyConfig:
+    """The named preset, with ``seed`` replaced when given."""
+    if preset not in PRESETS:
+        raise ValueError(f"preset must be one of {', '.join(map(repr, PRESETS))}; got preset={preset!r}")
+    config = PRESETS[preset]
+    return config if seed is None else config.replace(seed=seed)
+
+
+def run_verify(out: Path | str = DEFAULT_OUT, config: VerifyConfig | None = None, preset: str = "default",
+               progress: bool = True) -> VerifyOutputs:
+    """Run the grid and the phase-transition sweep, write every output into ``out``.
+
+    Parameters
+    ----------
+    out : path
+        Output folder (created if missing; files of a previous run are overwritten).
+    config : VerifyConfig, optional
+        Defaults to ``PRESETS[preset]``.
+    preset : str
+        Name recorded in the report and ``config.json`` (and used when ``config`` is None).
+    progress : bool
+        Show tqdm progress bars on stderr.
+    """
+    config = resolve_config(preset) if config is None else config
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    revision = git_revision()
+    grid = run_grid(config, progress=progress)
+    phase = run_phase_transition(config, progress=progress)
+    c_table = empirical_c(grid.table)
+    paths = {
+        "table": out / "table.csv",
+        "curves": out / "curves.csv",
+        "phase_transition": out / "phase_transition.csv",
+        "empirical_c": out / "empirical_c.csv",
+    }
+    grid.table.to_csv(paths["table"], index=False)
+    grid.curves.to_csv(paths["curves"], index=False)
+    phase.to_csv(paths["phase_transition"], index=False)
+    c_table.to_csv(paths["empirical_c"], index=False)
+    paths["convergence"] = figures.convergence_figure(grid.table, grid.curves, out / "convergence.png")
+    paths["ratios"] = figures.ratio_figure(grid.table, out / "ratios.png")
+    paths["rates"] = figures.rate_figure(grid.table, out / "rates.png")
+    paths["empirical_c_figure"] = figures.empirical_c_figure(c_table, config.C, out / "empirical_c.png")
+    paths["phase_transition_figure"] = figures.phase_transition_figure(phase, out / "phase_transition.png")
+    figure_names = [p.name for key, p in paths.items() if p.suffix == ".png"]
+    report = build_report(grid.table, phase, config, preset, revision, grid.skipped, figure_names)
+    paths["report"] = out / "report.md"
+    paths["report"].write_text(report, encoding="utf-8")
+    paths["config"] = out / "config.json"
+    record = {"preset": preset, "git_revision": revision, "config": config.to_dict(),
+              "outputs": sorted(p.name for p in paths.values())}
+    paths["config"].write_text(json.dumps(record, indent=2, sort_keys=True), encoding="utf-8")
+    return VerifyOutputs(grid.table, phase, paths)
