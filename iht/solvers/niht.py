@@ -66,7 +66,12 @@ def niht(objective: Any, k: int, *, n_iter: int = 500, theta0: np.ndarray | None
     for _ in range(n_iter):
         direction = -objective.gradient(theta)
         support = theta != 0.0 if np.any(theta) else topk_mask(direction, k)
-        mu = _curvature_step(objective, theta, np.where(support, direction, 0.0))
+        restricted = np.where(support, direction, 0.0)
+        if not np.any(direction):
+            break  # stationary: θ_{t+1} = θ_t for every step
+        # On a support where the gradient vanishes the restricted line search is 0/0: search along
+        # the full gradient instead; the safeguard below still applies if the support changes.
+        mu = _curvature_step(objective, theta, restricted if np.any(restricted) else direction)
         new = hard_threshold(theta + mu * direction, k)
         for _ in range(MAX_SHRINK):
             if np.array_equal(new != 0.0, support):

@@ -75,3 +75,13 @@ def test_niht_steps_are_the_exact_line_search_on_the_support():
     result = niht(objective, 2, n_iter=1)
     assert result.history.step_sizes[0] == pytest.approx(1.0)
     np.testing.assert_allclose(result.theta, objective.theta_star, atol=1e-14)
+
+
+def test_niht_handles_a_vanishing_gradient_on_its_support():
+    # k = 1: after one exact line search the gradient on the support is exactly zero (0/0 step before)
+    objective = CompressedSensing(6, 64, 1, noise=1e-6, amplitudes="pm1", seed=1001)
+    result = niht(objective, 1, n_iter=50)
+    assert np.all(np.isfinite(result.theta))
+    assert np.all(np.isfinite(result.history.step_sizes))
+    assert np.count_nonzero(result.theta) <= 1
+    assert result.history.gap[-1] <= result.history.gap[1] + 1e-12
