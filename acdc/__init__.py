@@ -1,1 +1,76 @@
-"""AC/DC (Alternating Compressed/DeCompressed) training of torch models, on CPU or GPU."""
+"""AC/DC (Alternating Compressed/DeCompressed) training of torch models, on CPU or GPU.
+
+Peste, Iofinova, Vladu, Alistarh, "AC/DC: Alternating Compressed/DeCompressed Training of Deep Neural
+Networks", NeurIPS 2021 (Section 3.2, Algorithm 1; Section 4 for the recipes).
+
+Dropping AC/DC into any training loop
+-------------------------------------
+>>> controller = ACDCController(model, optimizer, paper_schedule(100), TopK(sparsity=0.9),
+...                             exclude=["conv1"])                        # doctest: +SKIP
+>>> for epoch in range(100):                                              # doctest: +SKIP
+...     controller.start_epoch(epoch)      # prune / densify at phase boundaries
+...     for x, y in loader:
+...         optimizer.zero_grad(); loss_fn(model(x), y).backward(); optimizer.step()
+
+Nothing else changes in the loop: gradients of pruned weights are masked by tensor hooks, and the masks
+are re-applied after every ``optimizer.step()`` by a step post-hook, so pruned weights stay exactly zero
+under momentum and weight decay. Masks are bool buffers ``<weight>_mask`` of the model and travel with
+``model.state_dict()``; ``controller.state_dict()`` holds the rest (phase, previous masks, history).
+
+The controller interface (for other methods and for FLOPs accounting)
+---------------------------------------------------------------------
+A sparse-training method subclasses :class:`SparsityController` and implements two methods:
+
+``phase_at(epoch) -> Phase``
+    pure function of the epoch (``Phase.DENSE`` or ``Phase.COMPRESSED``);
+``on_epoch_start(epoch, phase)``
+    the phase work, using ``compress_(projection)`` (masks from a projection of the current weights,
+    broadcast from rank 0 under ``torch.distributed``), ``decompress_()`` (masks to ones, optimiser
+    state reset) or ``self.masks.set_(...)`` directly.
+
+It may extend ``after_step()`` (called after every optimiser step; e.g. step-level mask updates),
+``state_dict()`` and ``load_state_dict()``. The base class provides ``start_epoch(epoch)``,
+``record(epoch)``, ``masks`` (:class:`~acdc.masks.WeightMasks`: ``weights``, ``as_dict()``,
+``density()``), ``sparse`` and ``close()``. It is registered in :data:`acdc.methods.CONTROLLERS`,
+after which ``TrainConfig(method=...)``, the :class:`~acdc.trainer.Trainer` and
+``python -m acdc train --method ...`` run it unchanged.
+
+``controller.history`` is the phase history as plain data: one :class:`PhaseRecord` per epoch with
+``epoch``, ``phase`` (``"dense"``/``"compressed"``), ``density`` (kept fraction of all prunable weights),
+``layer_density`` (parameter name -> kept fraction) and ``mask_change``; the trainer writes it to
+``history.json`` (``dataclasses.asdict`` of each record). FLOPs of epoch ``e`` follow from
+``history[e]`` and the layer shapes in ``controller.masks.weights``; the phase of optimiser step ``s``
+is ``schedule.phase_at_step(s, steps_per_epoch)``.
+
+Modules
+-------
+``schedule``      :class:`Schedule`, ``paper_schedule``, ``alternating_schedule``, ``lm_schedule``
+``controller``    :class:`SparsityController`, :class:`ACDCController`, :class:`PhaseRecord`
+``masks``         prunable weights and their mask buffers
+``optim``         optimisers and ``reset_optimizer_state``
+``trainer``       the reference :class:`~acdc.trainer.Trainer` (metrics, checkpoints, outputs)
+``config``        :class:`~acdc.config.TrainConfig`
+``models``        ResNet20 (and the ImageNet models of the FLOPs study)
+``data``          Fashion-MNIST IDX loader, synthetic images
+``cli``           ``python -m acdc train|demo``
+"""
+
+from acdc.controller import ACDCController, PhaseRecord, SparsityController
+from acdc.masks import WeightMasks, prunable_weights
+from acdc.optim import reset_optimizer_state
+from acdc.schedule import Phase, PhaseSpan, Schedule, alternating_schedule, lm_schedule, paper_schedule
+
+__all__ = [
+    "ACDCController",
+    "Phase",
+    "PhaseRecord",
+    "PhaseSpan",
+    "Schedule",
+    "SparsityController",
+    "WeightMasks",
+    "alternating_schedule",
+    "lm_schedule",
+    "paper_schedule",
+    "prunable_weights",
+    "reset_optimizer_state",
+]

@@ -1,0 +1,108 @@
+"""Configuration of one training run: every knob with its default, in one place.
+
+``TrainConfig.from_dict`` (used for ``--config FILE.json``) rejects unknown keys; ``__post_init__``
+validates every value, so a bad run fails before any data is read.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from acdc.data import DATASETS, DEFAULT_ROOT
+from acdc.distributed import DEVICES
+from acdc.errors import check_choice, check_int, check_sparsity
+from acdc.methods import CONTROLLERS, PROJECTIONS
+from acdc.optim import OPTIMIZERS
+from acdc.schedule import Schedule, parse_schedule
+
+MODELS = ("resnet20",)
+NM_SPARSITY = 0.5
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One run of the reference trainer (defaults: the paper's recipe on Fashion-MNIST, 30 epochs)."""
+
+    method: str = "acdc"            # sparse-training method
+    model: str = "resnet20"         # architecture (acdc.models)
+    width: int = 16                 # channels of ResNet20's first stage (16 in the paper)
+    data: str = "fashion-mnist"     # fashion-mnist | synthetic
+    data_root: str = str(DEFAULT_ROOT)  # folder of the IDX files
+    image_size: int = 32            # 32 pads 28×28 images; other sizes resize (16: fast on CPU)
+    subset: int | None = None       # first N training images (None: all)
+    val_subset: int | None = None   # first N validation images (None: all)
+    sparsity: float = 0.9           # target fraction of zeros in compressed phases
+    projection: str = "global"      # global | layerwise | erk | nm (2:4, sparsity 0.5)
+    exclude: tuple[str, ...] = ()   # layers kept dense, e.g. ("conv1", "fc")
+    schedule: str = "paper"         # paper (scaled to epochs) | lm | dense:N,compressed:N,...
+    epochs: int = 30                # total epochs of the schedule
+    dense_finetune: bool = False    # also fine-tune the best dense model over the final compressed phase
+    optimizer: str = "sgd"          # sgd | adamw
+    lr: float = 0.1                 # peak learning rate of the cosine schedule
+    momentum: float = 0.9           # SGD momentum
+    weight_decay: float = 5e-4
+    batch_size: int = 128           # per process
+    seed: int = 0                   # model init, data order
+    device: str = "auto"            # auto (CUDA when present) | cpu | cuda
+    threads: int | None = None      # torch CPU threads (None: torch's default)
+    out: str = "runs/acdc"          # output folder
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "exclude", tuple(self.exclude))
+        check_choice(self.method, "method", CONTROLLERS)
+        check_choice(self.model, "model", MODELS)
+        check_choice(self.data, "data", DATASETS)
+        check_choice(self.projection, "projection", PROJECTIONS)
+        check_choice(self.optimizer, "optimizer", OPTIMIZERS)
+        check_choice(self.device, "device", DEVICES)
+        check_sparsity(self.sparsity)
+        if self.projection == "nm" and self.sparsity != NM_SPARSITY:
+            raise ValueError(
+                f"sparsity must be {NM_SPARSITY} with projection='nm' (2:4); got sparsity={self.sparsity}"
+            )
+        for name in ("width", "image_size", "batch_size", "epochs"):
+            check_int(getattr(self, name), name, 1)
+        for name in ("subset", "val_subset", "threads"):
+            if getattr(self, name) is not None:
+                check_int(getattr(self, name), name, 1)
+        check_int(self.seed, "seed", 0)
+        for name in ("lr", "momentum", "weight_decay"):
+            value, positive = getattr(self, name), name == "lr"
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not number or value < 0 or (positive and value == 0):
+                bound = "> 0" if positive else ">= 0"
+                raise ValueError(f"{name} must be a number {bound}; got {name}={value!r}")
+        self.build_schedule()
+
+    def build_schedule(self) -> Schedule:
+        """The validated :class:`~acdc.schedule.Schedule` of this run."""
+        return parse_schedule(self.schedule, self.epochs)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> TrainConfig:
+        """Config from a mapping (e.g. a JSON file); unknown keys raise ``ValueError`` naming them."""
+        allowed = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - allowed)
+        if unknown:
+            raise ValueError(f"unknown config key(s) {unknown}; allowed: {sorted(allowed)}")
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values (``exclude`` as a list)."""
+        values = asdict(self)
+        values["exclude"] = list(self.exclude)
+        return values
+
+
+def git_revision() -> str | None:
+    """``git rev-parse HEAD`` of the checkout holding this package, or None outside a git checkout."""
+    try:
+        result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
+                                text=True, timeout=10, check=False)
+    except OSError:
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None

@@ -1,0 +1,134 @@
+"""Prunable weights of a torch model and their keep-masks, stored as buffers on the owning modules.
+
+Following ``torch.nn.utils.prune``'s naming, the mask of ``layer1.0.conv1.weight`` is the bool buffer
+``layer1.0.conv1.weight_mask``: it moves with ``model.to(device)`` and travels with
+``model.state_dict()``. A dense phase is an all-ones mask (Peste et al., NeurIPS 2021, Algorithm 1,
+line 8). Only the weights of convolution and linear layers are prunable by default; biases and
+normalisation parameters never are (Section 4: "we did not prune biases, nor the Batch Normalization
+parameters").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import torch
+from torch import nn
+
+from iht.projection import apply_masks_
+
+PRUNABLE_TYPES: tuple[type[nn.Module], ...] = (nn.modules.conv._ConvNd, nn.Linear)
+"""Module types whose ``weight`` is prunable by default."""
+
+MASK_SUFFIX = "_mask"
+
+
+def prunable_weights(
+    model: nn.Module, exclude: Iterable[str] = (), types: tuple[type[nn.Module], ...] = PRUNABLE_TYPES,
+) -> dict[str, nn.Parameter]:
+    """The ``weight`` parameters of the modules of ``types`` in ``model``, minus ``exclude``.
+
+    Parameters
+    ----------
+    model : nn.Module
+    exclude : iterable of str
+        Module names (``"conv1"``, ``"fc"``) or parameter names (``"fc.weight"``) kept dense,
+        e.g. the first and last layers.
+    types : tuple of module types
+        Modules whose ``weight`` is prunable (convolutions and linear layers by default).
+
+    Returns
+    -------
+    dict
+        Parameter name (as in ``model.named_parameters()``) -> parameter, in module order.
+
+    Raises
+    ------
+    ValueError
+        If ``exclude`` names no prunable layer of ``model``, or nothing is left to prune.
+    """
+    layers = {
+        name: module for name, module in model.named_modules()
+        if isinstance(module, types) and isinstance(getattr(module, "weight", None), nn.Parameter)
+    }
+    weights = {_weight_name(name): layer.weight for name, layer in layers.items()}
+    exclude = tuple(exclude)
+    unknown = [n for n in exclude if n not in layers and n not in weights]
+    if unknown:
+        raise ValueError(
+            f"exclude has unknown layer name(s) {unknown}; allowed: the prunable layers {sorted(layers)} "
+            f"or their weights"
+        )
+    kept = {
+        _weight_name(name): layer.weight for name, layer in layers.items()
+        if name not in exclude and _weight_name(name) not in exclude
+    }
+    if not kept:
+        raise ValueError(
+            f"model has nothing to prune: no weight of a {[t.__name__ for t in types]} module is left "
+            f"(prunable layers {sorted(layers)}, exclude={list(exclude)})"
+        )
+    return kept
+
+
+def _weight_name(module_name: str) -> str:
+    return f"{module_name}.weight" if module_name else "weight"
+
+
+def _owner(model: nn.Module, param_name: str) -> tuple[nn.Module, str]:
+    module_name, _, attr = param_name.rpartition(".")
+    return (model.get_submodule(module_name) if module_name else model), attr
+
+
+class WeightMasks:
+    """Bool keep-masks of named weights, registered as ``<weight>_mask`` buffers of ``model``.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Receives one buffer per weight, initialised to all ones (dense).
+    weights : mapping of str to nn.Parameter
+        As returned by :func:`prunable_weights`.
+    """
+
+    def __init__(self, model: nn.Module, weights: Mapping[str, nn.Parameter]) -> None:
+        self.model = model
+        self.weights = dict(weights)
+        for name, weight in self.weights.items():
+            module, attr = _owner(model, name)
+            module.register_buffer(attr + MASK_SUFFIX, torch.ones_like(weight, dtype=torch.bool))
+
+    def get(self, name: str) -> torch.Tensor:
+        """Current mask of weight ``name`` (the buffer itself, looked up on the module)."""
+        module, attr = _owner(self.model, name)
+        return getattr(module, attr + MASK_SUFFIX)
+
+    def as_dict(self) -> dict[str, torch.Tensor]:
+        """Weight name -> mask buffer."""
+        return {name: self.get(name) for name in self.weights}
+
+    def set_(self, masks: Mapping[str, torch.Tensor]) -> None:
+        """Copy ``masks`` (one per weight) into the buffers."""
+        for name in self.weights:
+            self.get(name).copy_(masks[name])
+
+    def fill_(self) -> None:
+        """Reset every mask to all ones (dense)."""
+        for mask in self.as_dict().values():
+            mask.fill_(True)
+
+    def apply_(self) -> None:
+        """Zero every weight where its mask is False, in place."""
+        apply_masks_(self.weights, self.as_dict())
+
+    def model_state(self) -> dict[str, torch.Tensor]:
+        """A copy of ``model.state_dict()`` without the mask buffers (loads into a fresh architecture)."""
+        buffers = {name + MASK_SUFFIX for name in self.weights}
+        return {k: v.detach().clone() for k, v in self.model.state_dict().items() if k not in buffers}
+
+    def density(self) -> tuple[float, dict[str, float]]:
+        """Kept fraction overall (over all masked weights) and per weight."""
+        kept = {name: int(mask.sum()) for name, mask in self.as_dict().items()}
+        sizes = {name: w.numel() for name, w in self.weights.items()}
+        return sum(kept.values()) / sum(sizes.values()), {n: kept[n] / sizes[n] for n in kept}
+

@@ -1,0 +1,301 @@
+"""The reference trainer: one loop that runs any :class:`~acdc.controller.SparsityController`.
+
+Per epoch it asks the controller to start the epoch (phase work at boundaries), trains with the
+controller's hooks in place, steps the cosine learning-rate schedule, evaluates, appends a metrics row
+and writes an atomic checkpoint. Files in ``config.out``:
+
+=======================  =====================================================================
+``config.json``          the configuration, seed, git revision and torch version
+``checkpoint.pt``        latest state: model (with masks), optimiser, scheduler, controller,
+                         next epoch, RNG states, metrics and output models so far
+``metrics.csv``          one row per epoch (see :meth:`Trainer.run_epoch`)
+``history.json``         the controller's phase history (plain data, for FLOPs accounting)
+``final_sparse.pt``      the model at the end of the final compressed phase
+``best_dense.pt``        the dense-phase model with the best validation accuracy
+``last_dense.pt``        the model at the end of the last dense phase
+``finetuned_dense.pt``   with ``dense_finetune``: the best dense model fine-tuned over the epochs of
+                         the final compressed phase, at their learning rates (Section 4)
+``sparsity_accuracy.png``  Figure 1: sparsity and validation accuracy against epoch
+=======================  =====================================================================
+
+Model files hold ``{"epoch", "val_acc", "state_dict"}``; the state dict has no mask buffers and
+loads into a fresh model of the same architecture.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, DistributedSampler
+from tqdm import tqdm
+
+from acdc import checkpoint
+from acdc.config import TrainConfig, git_revision
+from acdc.data import Splits, load_splits
+from acdc.distributed import init_from_env
+from acdc.methods import build_controller
+from acdc.models import resnet20
+from acdc.optim import build_optimizer
+from acdc.plot import plot_metrics
+from acdc.schedule import Phase
+
+CHECKPOINT = "checkpoint.pt"
+FINETUNE = "dense-finetune"
+RESUME_INDEPENDENT = ("out", "device", "threads")
+"""Config keys that may differ between a checkpoint and the run resuming it."""
+
+
+class Trainer:
+    """Train ``config``'s model with its sparse-training method; resume from ``config.out`` on request.
+
+    Parameters
+    ----------
+    config : TrainConfig
+    splits : Splits, optional
+        Data to use instead of loading ``config.data`` (tests pass tiny in-memory sets).
+    resume : bool
+        Continue from ``config.out/checkpoint.pt``. Without it an existing checkpoint is an error.
+    progress : bool
+        Show a tqdm progress bar per epoch (main process only).
+    """
+
+    def __init__(self, config: TrainConfig, splits: Splits | None = None, resume: bool = False,
+                 progress: bool = True) -> None:
+        self.config = config
+        self.out = Path(config.out)
+        self.progress = progress
+        if config.threads is not None:
+            torch.set_num_threads(config.threads)
+        self.process = init_from_env(config.device)
+        torch.manual_seed(config.seed)
+        self.splits = splits or load_splits(config.data, config.data_root, config.image_size,
+                                            config.subset, config.val_subset, config.seed)
+        self.schedule = config.build_schedule()
+        finetune_epochs = len(self.schedule.spans[-1]) if config.dense_finetune else 0
+        self.total_epochs = self.schedule.epochs + finetune_epochs
+        model = resnet20(self.splits.num_classes, self.splits.channels, config.width)
+        self.model = model.to(self.process.device)
+        self.optimizer = build_optimizer(config.optimizer, self.model.parameters(), config.lr,
+                                         config.momentum, config.weight_decay)
+        self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, self.schedule.epochs)
+        self.controller = build_controller(config, self.model, self.optimizer)
+        self.net: nn.Module = self.model
+        if self.process.distributed:
+            self.net = nn.parallel.DistributedDataParallel(self.model)
+        self.loader_generator = torch.Generator().manual_seed(config.seed)
+        self.train_loader = self._loader(self.splits.train, shuffle=True)
+        self.val_loader = self._loader(self.splits.val, shuffle=False)
+        self.epoch = 0
+        self.metrics: list[dict[str, Any]] = []
+        self.outputs: dict[str, dict[str, Any]] = {}
+        self._start(resume)
+
+    def _loader(self, dataset: Any, shuffle: bool) -> DataLoader:
+        if self.process.distributed and shuffle:
+            sampler = DistributedSampler(dataset, self.process.world_size, self.process.rank, shuffle=True,
+                                         seed=self.config.seed)
+            return DataLoader(dataset, self.config.batch_size, sampler=sampler)
+        return DataLoader(dataset, self.config.batch_size, shuffle=shuffle,
+                          generator=self.loader_generator if shuffle else None)
+
+    def _start(self, resume: bool) -> None:
+        path = self.out / CHECKPOINT
+        if resume:
+            self.load_checkpoint(path)
+        elif path.exists():
+            raise FileExistsError(f"{path} exists: pass resume=True (CLI: --resume) to continue that run, "
+                                  f"or choose another output folder")
+        if self.process.is_main:
+            self.out.mkdir(parents=True, exist_ok=True)
+            info = {"config": self.config.to_dict(), "seed": self.config.seed, "git_revision": git_revision(),
+                    "torch": torch.__version__, "device": str(self.process.device),
+                    "world_size": self.process.world_size}
+            (self.out / "config.json").write_text(json.dumps(info, indent=2) + "\n")
+
+    def fit(self, until: int | None = None) -> dict[str, Any]:
+        """Run the remaining epochs (those before ``until`` when given); return :meth:`summary`.
+
+        Stopping at ``until`` and resuming in a fresh trainer gives the same result, bit for bit,
+        as an uninterrupted run on the same device.
+        """
+        stop = self.total_epochs if until is None else min(until, self.total_epochs)
+        for epoch in range(self.epoch, stop):
+            self.run_epoch(epoch)
+        if self.epoch == self.total_epochs and self.process.is_main:
+            self._write_outputs()
+        return self.summary()
+
+    def run_epoch(self, epoch: int) -> dict[str, Any]:
+        """Train and evaluate one epoch; append and return its metrics row.
+
+        Row keys: ``epoch``, ``phase`` (``dense``, ``compressed`` or ``dense-finetune``), ``lr``,
+        ``train_loss``, ``train_acc`` (running averages over the epoch), ``val_loss``, ``val_acc`` (after
+        the epoch), ``sparsity`` (fraction of exact zeros in the prunable weights after the epoch),
+        ``mask_change`` (see :class:`~acdc.controller.PhaseRecord`), and ``sparsity/<weight>`` per layer.
+        """
+        if epoch < self.schedule.epochs:
+            record = self.controller.start_epoch(epoch)
+            phase = record.phase
+        else:
+            self._start_finetune_epoch(epoch)
+            record, phase = self.controller.record(epoch), FINETUNE
+        lr = self.optimizer.param_groups[0]["lr"]
+        train_loss, train_acc = self._train(epoch, phase)
+        if epoch < self.schedule.epochs:
+            self.scheduler.step()
+        val_loss, val_acc = self.evaluate()
+        overall, layers = self.weight_sparsity()
+        row = {"epoch": epoch, "phase": phase, "lr": lr, "train_loss": train_loss, "train_acc": train_acc,
+               "val_loss": val_loss, "val_acc": val_acc, "sparsity": overall,
+               "mask_change": record.mask_change,
+               **{f"sparsity/{name}": value for name, value in layers.items()}}
+        self.metrics.append(row)
+        self._keep_outputs(epoch, phase, val_acc)
+        self.epoch = epoch + 1
+        if self.process.is_main:
+            self.save_checkpoint(self.out / CHECKPOINT)
+            self._write_tables()
+        return row
+
+    def _start_finetune_epoch(self, epoch: int) -> None:
+        """Dense fine-tune: from the best dense model, at the LR of the final compressed phase's epochs."""
+        if epoch == self.schedule.epochs:
+            self.model.load_state_dict(self.outputs["best_dense"]["state_dict"], strict=False)
+            self.controller.decompress_()
+        offset = self.total_epochs - self.schedule.epochs
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.metrics[epoch - offset]["lr"]
+
+    def _train(self, epoch: int, phase: str) -> tuple[float, float]:
+        self.net.train()
+        if isinstance(self.train_loader.sampler, DistributedSampler):
+            self.train_loader.sampler.set_epoch(epoch)
+        totals = torch.zeros(3, dtype=torch.float64, device=self.process.device)
+        bar = tqdm(self.train_loader, desc=f"epoch {epoch} {phase}", leave=False,
+                   disable=not (self.progress and self.process.is_main))
+        for x, y in bar:
+            x, y = x.to(self.process.device), y.to(self.process.device)
+            self.optimizer.zero_grad(set_to_none=True)
+            logits = self.net(x)
+            loss = F.cross_entropy(logits, y)
+            loss.backward()
+            self.optimizer.step()
+            totals += torch.stack([loss.detach().double() * len(y), (logits.argmax(1) == y).sum().double(),
+                                   torch.tensor(len(y), dtype=torch.float64, device=totals.device)])
+        if self.process.distributed:
+            dist.all_reduce(totals)
+            for buffer in self.model.buffers():  # DDP syncs buffers before each forward; do it after the last
+                dist.broadcast(buffer, src=0)
+        return float(totals[0] / totals[2]), float(totals[1] / totals[2])
+
+    @torch.no_grad()
+    def evaluate(self) -> tuple[float, float]:
+        """Mean cross-entropy and accuracy of the current model on the validation set."""
+        self.model.eval()
+        loss_sum, correct = 0.0, 0
+        for x, y in self.val_loader:
+            x, y = x.to(self.process.device), y.to(self.process.device)
+            logits = self.model(x)
+            loss_sum += float(F.cross_entropy(logits, y, reduction="sum"))
+            correct += int((logits.argmax(1) == y).sum())
+        n = len(self.val_loader.dataset)
+        return loss_sum / n, correct / n
+
+    def weight_sparsity(self) -> tuple[float, dict[str, float]]:
+        """Fraction of exact zeros over all prunable weights, and per weight."""
+        zeros = {name: int((w == 0).sum()) for name, w in self.controller.masks.weights.items()}
+        sizes = {name: w.numel() for name, w in self.controller.masks.weights.items()}
+        return sum(zeros.values()) / sum(sizes.values()), {n: zeros[n] / sizes[n] for n in zeros}
+
+    def _keep_outputs(self, epoch: int, phase: str, val_acc: float) -> None:
+        snapshot = {"epoch": epoch, "val_acc": val_acc, "state_dict": self.controller.masks.model_state()}
+        if phase == Phase.DENSE.value:
+            self.outputs["last_dense"] = snapshot
+            best = self.outputs.get("best_dense")
+            if best is None or val_acc > best["val_acc"]:
+                self.outputs["best_dense"] = snapshot
+        if epoch == self.schedule.epochs - 1:
+            self.outputs["final_sparse"] = snapshot
+        if phase == FINETUNE and epoch == self.total_epochs - 1:
+            self.outputs["finetuned_dense"] = snapshot
+
+    def save_checkpoint(self, path: str | Path) -> None:
+        """Everything needed to continue exactly, written atomically."""
+        checkpoint.save_atomic({
+            "config": self.config.to_dict(),
+            "epoch": self.epoch,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "controller": self.controller.state_dict(),
+            "rng": checkpoint.capture_rng(self.loader_generator),
+            "metrics": self.metrics,
+            "outputs": self.outputs,
+        }, path)
+
+    def load_checkpoint(self, path: str | Path) -> None:
+        """Restore a :meth:`save_checkpoint` file written with the same configuration.
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``path`` does not exist.
+        ValueError
+            If the checkpoint's configuration differs (other than output folder, device and threads).
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"cannot resume: no checkpoint at {path}")
+        state = checkpoint.load(path, map_location=self.process.device)
+        mine = self.config.to_dict()
+        changed = [f"{k}={state['config'].get(k)!r} (checkpoint) vs {mine[k]!r} (now)" for k in mine
+                   if k not in RESUME_INDEPENDENT and state["config"].get(k) != mine[k]]
+        if changed:
+            raise ValueError(f"cannot resume from {path}: the configuration differs: {'; '.join(changed)}")
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.controller.load_state_dict(state["controller"])
+        checkpoint.restore_rng(state["rng"], self.loader_generator)
+        self.epoch, self.metrics, self.outputs = state["epoch"], state["metrics"], state["outputs"]
+
+    def _write_tables(self) -> None:
+        columns = list(self.metrics[0])
+        tmp = self.out / "metrics.csv.tmp"
+        with open(tmp, "w", newline="") as f:
+            writer = csv.DictWriter(f, columns)
+            writer.writeheader()
+            writer.writerows(self.metrics)
+        tmp.replace(self.out / "metrics.csv")
+        history = [asdict(r) for r in self.controller.history]
+        (self.out / "history.json").write_text(json.dumps(history, indent=1) + "\n")
+
+    def _write_outputs(self) -> None:
+        for name, snapshot in self.outputs.items():
+            checkpoint.save_atomic(snapshot, self.out / f"{name}.pt")
+        plot_metrics(self.metrics, self.out / "sparsity_accuracy.png",
+                     title=f"{self.config.method} {self.config.model} {self.config.data}, "
+                           f"sparsity {self.config.sparsity}")
+        (self.out / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
+
+    def summary(self) -> dict[str, Any]:
+        """Epochs run, and epoch / validation accuracy (and sparsity) of each output model so far."""
+        result: dict[str, Any] = {"epochs_run": self.epoch, "total_epochs": self.total_epochs}
+        for name, snapshot in self.outputs.items():
+            result[name] = {"epoch": snapshot["epoch"], "val_acc": snapshot["val_acc"],
+                            "sparsity": self.metrics[snapshot["epoch"]]["sparsity"]}
+        return result
+
+    def close(self) -> None:
+        """Remove the controller's hooks and leave the process group this trainer joined."""
+        self.controller.close()
+        if self.process.distributed and dist.is_initialized():
+            dist.destroy_process_group()
