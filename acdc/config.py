@@ -16,10 +16,10 @@ from acdc.data import DATASETS, DEFAULT_ROOT
 from acdc.distributed import DEVICES
 from acdc.errors import check_choice, check_int, check_sparsity
 from acdc.methods import CONTROLLERS, PROJECTIONS
+from acdc.models import CLASSIFIERS
 from acdc.optim import OPTIMIZERS
 from acdc.schedule import Schedule, parse_schedule
 
-MODELS = ("resnet20",)
 NM_SPARSITY = 0.5
 
 
@@ -28,10 +28,10 @@ class TrainConfig:
     """One run of the reference trainer (defaults: the paper's recipe on Fashion-MNIST, 30 epochs)."""
 
     method: str = "acdc"            # sparse-training method
-    model: str = "resnet20"         # architecture (acdc.models)
-    width: int = 16                 # channels of ResNet20's first stage (16 in the paper)
-    data: str = "fashion-mnist"     # fashion-mnist | synthetic
-    data_root: str = str(DEFAULT_ROOT)  # folder of the IDX files
+    model: str = "resnet20"         # resnet20 | mlp (acdc.models.CLASSIFIERS)
+    width: int = 16                 # ResNet20's first-stage channels (16 in the paper; more = wide ResNet)
+    data: str = "fashion-mnist"     # fashion-mnist | cifar10 | cifar100 | digits | mnist1d | synthetic
+    data_root: str = str(DEFAULT_ROOT)  # folder of the IDX files (of the CIFAR batches for cifar*)
     image_size: int = 32            # 32 pads 28×28 images; other sizes resize (16: fast on CPU)
     subset: int | None = None       # first N training images (None: all)
     val_subset: int | None = None   # first N validation images (None: all)
@@ -54,7 +54,7 @@ class TrainConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "exclude", tuple(self.exclude))
         check_choice(self.method, "method", CONTROLLERS)
-        check_choice(self.model, "model", MODELS)
+        check_choice(self.model, "model", CLASSIFIERS)
         check_choice(self.data, "data", DATASETS)
         check_choice(self.projection, "projection", PROJECTIONS)
         check_choice(self.optimizer, "optimizer", OPTIMIZERS)

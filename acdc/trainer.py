@@ -42,7 +42,7 @@ from acdc.config import TrainConfig, git_revision
 from acdc.data import Splits, load_splits
 from acdc.distributed import init_from_env
 from acdc.methods import build_controller
-from acdc.models import resnet20
+from acdc.models import build_classifier
 from acdc.optim import build_optimizer
 from acdc.plot import plot_metrics
 from acdc.schedule import Phase
@@ -81,7 +81,8 @@ class Trainer:
         self.schedule = config.build_schedule()
         finetune_epochs = len(self.schedule.spans[-1]) if config.dense_finetune else 0
         self.total_epochs = self.schedule.epochs + finetune_epochs
-        model = resnet20(self.splits.num_classes, self.splits.channels, config.width)
+        sample_shape = tuple(self.splits.train.tensors[0].shape[1:])
+        model = build_classifier(config.model, self.splits.num_classes, sample_shape, config.width)
         self.model = model.to(self.process.device)
         self.optimizer = build_optimizer(config.optimizer, self.model.parameters(), config.lr,
                                          config.momentum, config.weight_decay)

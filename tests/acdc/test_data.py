@@ -75,7 +75,8 @@ def test_bad_inputs_are_named(tmp_path):
     (tmp_path / "short").write_bytes(idx_bytes(np.zeros((2, 3)))[:-1])
     with pytest.raises(ValueError, match=r"header shape \(2, 3\) needs 6 bytes of data; got 5"):
         read_idx(tmp_path / "short")
-    with pytest.raises(ValueError, match=r"data must be one of \['fashion-mnist', 'synthetic'\]; got data="):
+    choices = r"\['cifar10', 'cifar100', 'digits', 'fashion-mnist', 'mnist1d', 'synthetic'\]"
+    with pytest.raises(ValueError, match=rf"data must be one of {choices}; got data="):
         load_splits("cifar")
 
 
