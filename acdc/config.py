@@ -6,10 +6,8 @@ validates every value, so a bad run fails before any data is read.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from pathlib import Path
 from typing import Any
 
 from acdc.data import DATASETS, DEFAULT_ROOT
@@ -19,6 +17,9 @@ from acdc.methods import CONTROLLERS, PROJECTIONS
 from acdc.models import CLASSIFIERS
 from acdc.optim import OPTIMIZERS
 from acdc.schedule import Schedule, parse_schedule
+from iht.provenance import git_revision
+
+__all__ = ["TrainConfig", "git_revision"]
 
 NM_SPARSITY = 0.5
 
@@ -96,13 +97,3 @@ class TrainConfig:
         values = asdict(self)
         values["exclude"] = list(self.exclude)
         return values
-
-
-def git_revision() -> str | None:
-    """``git rev-parse HEAD`` of the checkout holding this package, or None outside a git checkout."""
-    try:
-        result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
-                                text=True, timeout=10, check=False)
-    except OSError:
-        return None
-    return result.stdout.strip() if result.returncode == 0 else None

@@ -20,11 +20,9 @@ stalls on these instances, see THEORY.md). Stochastic IHT scales that step with 
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -33,6 +31,7 @@ from iht.objectives import CompressedSensing
 from iht.oracles import MinibatchOracle
 from iht.projection import TopK
 from iht.projection.errors import check_int, check_real
+from iht.provenance import git_revision
 from iht.solvers import ACDCIHTSchedule, acdc_iht, htp, niht, stochastic_iht
 
 
@@ -63,16 +62,6 @@ class RecoveryConfig:
         """
         return ACDCIHTSchedule(warmup=5, compressed=20, decompressed=5,
                                n_compressed=max(self.n_iter // 25, 1))
-
-
-def git_revision() -> str | None:
-    """``git rev-parse HEAD`` of the checkout holding this file, or ``None`` without git."""
-    try:
-        done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                              cwd=Path(__file__).parent, check=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() or None
 
 
 def _omp(objective: CompressedSensing, config: RecoveryConfig) -> np.ndarray:

@@ -31,6 +31,7 @@ from iht.constants import cpl_alpha
 from iht.objectives import CPLQuadratic
 from iht.oracles import ExactGradient, GaussianNoiseOracle
 from iht.projection import TopK
+from iht.provenance import git_revision
 from iht.solvers import ACDCIHTSchedule, acdc_iht, iht, stochastic_iht
 from iht.theory import bounds, properties
 from iht.theory.confidence import upper_confidence_bound
@@ -42,7 +43,6 @@ from iht.theory.hypotheses import (
     theorem1_hypotheses,
     verdict,
 )
-from iht.theory.provenance import git_revision
 from iht.theory.rates import linear_rate
 
 #: Stochastic solvers checked against Theorem 1, by the name used in the table.

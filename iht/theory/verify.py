@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from iht.provenance import git_revision
 from iht.theory import figures
 from iht.theory.config import PRESETS, VerifyConfig
 from iht.theory.phase_transition import run_phase_transition
-from iht.theory.provenance import git_revision
 from iht.theory.report import build_report
 from iht.theory.runner import run_grid
 from iht.theory.summary import empirical_c

@@ -1,4 +1,4 @@
-"""Provenance of a verification run: the git revision of the code that produced it."""
+"""Provenance of a run: the git revision of the code that produced it (recorded by every result table)."""
 
 from __future__ import annotations
 
