@@ -28,24 +28,31 @@ A sparse-training method subclasses :class:`SparsityController` and implements t
     broadcast from rank 0 under ``torch.distributed``), ``decompress_()`` (masks to ones, optimiser
     state reset) or ``self.masks.set_(...)`` directly.
 
-It may extend ``after_step()`` (called after every optimiser step; e.g. step-level mask updates),
+It may extend ``after_step()`` (called after every optimiser step; e.g. step-level mask updates, with
+``step`` the number of steps taken), ``observe_dense_gradient(name, grad)`` (the dense gradient of each
+masked weight, before masking), ``uses_dense_gradient()`` (steps charged extra in FLOPs accounting),
 ``state_dict()`` and ``load_state_dict()``. The base class provides ``start_epoch(epoch)``,
 ``record(epoch)``, ``masks`` (:class:`~acdc.masks.WeightMasks`: ``weights``, ``as_dict()``,
-``density()``), ``sparse`` and ``close()``. It is registered in :data:`acdc.methods.CONTROLLERS`,
+``density()``), ``sparse`` and ``close()``. A builder ``(config, model, optimizer, steps_per_epoch)`` is
+registered in :data:`acdc.methods.CONTROLLERS` (``acdc``, ``dense``, ``gmp``, ``rigl``, ``static``),
 after which ``TrainConfig(method=...)``, the :class:`~acdc.trainer.Trainer` and
 ``python -m acdc train --method ...`` run it unchanged.
 
 ``controller.history`` is the phase history as plain data: one :class:`PhaseRecord` per epoch with
 ``epoch``, ``phase`` (``"dense"``/``"compressed"``), ``density`` (kept fraction of all prunable weights),
-``layer_density`` (parameter name -> kept fraction) and ``mask_change``; the trainer writes it to
-``history.json`` (``dataclasses.asdict`` of each record). FLOPs of epoch ``e`` follow from
-``history[e]`` and the layer shapes in ``controller.masks.weights``; the phase of optimiser step ``s``
-is ``schedule.phase_at_step(s, steps_per_epoch)``.
+``layer_density`` (parameter name -> kept fraction; both averaged over the epoch's steps),
+``mask_change``, ``steps`` and ``dense_gradient_steps``; the trainer writes it to ``history.json``
+(``dataclasses.asdict`` of each record). ``acdc.flops.phases_from_history(history, examples_per_epoch)``
+turns it into the phases of :func:`acdc.flops.training_flops`.
 
 Modules
 -------
 ``schedule``      :class:`Schedule`, ``paper_schedule``, ``alternating_schedule``, ``lm_schedule``
 ``controller``    :class:`SparsityController`, :class:`ACDCController`, :class:`PhaseRecord`
+``baselines``     dense, GMP (Zhu & Gupta 2017), RigL (Evci et al. 2020), static sparse training
+``methods``       the registry :data:`~acdc.methods.CONTROLLERS` and its builders
+``analysis``      agreement between models, memorisation of corrupted labels, mask dynamics
+``flops``         inference and training FLOPs (``count_flops``, ``training_flops``)
 ``masks``         prunable weights and their mask buffers
 ``optim``         optimisers and ``reset_optimizer_state``
 ``trainer``       the reference :class:`~acdc.trainer.Trainer` (metrics, checkpoints, outputs)

@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m acdc", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    train = commands.add_parser("train", help="train a model with AC/DC")
+    train = commands.add_parser("train", help="train a model with AC/DC or a baseline (--method)")
     train.add_argument("--config", type=Path, help="JSON file of TrainConfig values (flags override it)")
     train.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import torch
@@ -42,12 +42,19 @@ class PhaseRecord:
     phase : str
         ``"dense"`` or ``"compressed"``.
     density : float
-        Kept fraction of all prunable weights under the epoch's mask (1.0 in dense epochs).
+        Kept fraction of all prunable weights under the epoch's masks (1.0 in dense epochs), averaged
+        over the epoch's optimiser steps when the masks change within the epoch (GMP, RigL); before
+        the first step, the masks at the epoch start.
     layer_density : dict of str to float
-        Kept fraction per prunable weight (parameter name -> fraction).
+        Kept fraction per prunable weight (parameter name -> fraction), averaged the same way.
     mask_change : float or None
         In a compressed phase after the first: the fraction of the kept weights that were pruned in
         the previous compressed phase, ``|M_t \\ M_{t-1}| / |M_t|``; ``None`` otherwise.
+    steps : int
+        Optimiser steps taken in the epoch.
+    dense_gradient_steps : int
+        Of those, steps that also computed the dense weight gradient (RigL's mask updates), which
+        FLOPs accounting charges extra (:func:`acdc.flops.phases_from_history`).
     """
 
     epoch: int
@@ -55,6 +62,18 @@ class PhaseRecord:
     density: float
     layer_density: dict[str, float] = field(default_factory=dict)
     mask_change: float | None = None
+    steps: int = 0
+    dense_gradient_steps: int = 0
+
+
+@dataclass
+class _EpochTally:
+    """Running sums over the steps of the current epoch (see :attr:`SparsityController.history`)."""
+
+    steps: int = 0
+    dense_gradient_steps: int = 0
+    density: float = 0.0
+    layer_density: dict[str, float] = field(default_factory=dict)
 
 
 class SparsityController(ABC):
@@ -62,7 +81,11 @@ class SparsityController(ABC):
 
     Subclasses implement :meth:`phase_at` and :meth:`on_epoch_start` (which calls
     :meth:`compress_` / :meth:`decompress_` or edits masks directly) and may extend
-    :meth:`after_step`, :meth:`state_dict` and :meth:`load_state_dict`.
+    :meth:`after_step`, :meth:`observe_dense_gradient`, :meth:`uses_dense_gradient`,
+    :meth:`state_dict` and :meth:`load_state_dict`.
+
+    :attr:`step` counts the optimiser steps taken so far (checkpointed); during the backward pass of a
+    step it is the 0-based index of that step, in :meth:`after_step` the number of steps taken.
 
     Parameters
     ----------
@@ -85,10 +108,13 @@ class SparsityController(ABC):
         self.masks = WeightMasks(self.model, prunable_weights(self.model, exclude, prunable_types))
         self.phase: Phase | None = None
         self.mask_change: float | None = None
+        self.step = 0
         self._previous_masks: dict[str, torch.Tensor] | None = None
         self._history: list[PhaseRecord] = []
+        self._tally = _EpochTally()
+        self._densities: tuple[int, tuple[float, dict[str, float]]] | None = None
         self._handles = [w.register_hook(self._grad_hook(name)) for name, w in self.masks.weights.items()]
-        self._handles.append(optimizer.register_step_post_hook(lambda *_: self.after_step()))
+        self._handles.append(optimizer.register_step_post_hook(lambda *_: self._step_taken()))
 
     @abstractmethod
     def phase_at(self, epoch: int) -> Phase:
@@ -105,8 +131,19 @@ class SparsityController(ABC):
 
     @property
     def history(self) -> list[PhaseRecord]:
-        """One :class:`PhaseRecord` per epoch started so far, in epoch order."""
-        return list(self._history)
+        """One :class:`PhaseRecord` per epoch started so far, in epoch order.
+
+        The record of the current epoch includes the steps taken so far (densities averaged over them).
+        """
+        tally = self._tally
+        if not self._history or tally.steps == 0:
+            return list(self._history)
+        current = replace(
+            self._history[-1], density=tally.density / tally.steps,
+            layer_density={n: d / tally.steps for n, d in tally.layer_density.items()},
+            steps=tally.steps, dense_gradient_steps=tally.dense_gradient_steps,
+        )
+        return [*self._history[:-1], current]
 
     def start_epoch(self, epoch: int) -> PhaseRecord:
         """Do the phase work of ``epoch`` and record it; call before the epoch's first step."""
@@ -114,18 +151,54 @@ class SparsityController(ABC):
         return self.record(epoch)
 
     def record(self, epoch: int) -> PhaseRecord:
-        """Append the current phase and mask densities as ``epoch``'s record (replacing later ones)."""
-        density, layers = self.masks.density()
+        """Append the current phase and mask densities as ``epoch``'s record (replacing later ones).
+
+        Starts the step tally of ``epoch``: the steps that follow are added to this record.
+        """
+        self._history = self.history
+        self._densities = None
+        self._tally = _EpochTally()
+        density, layers = self.mask_density()
         phase = self.phase or Phase.DENSE
         record = PhaseRecord(epoch, phase.value, density, layers,
                              self.mask_change if phase is Phase.COMPRESSED else None)
         self._history = [r for r in self._history if r.epoch < epoch] + [record]
         return record
 
+    def mask_density(self) -> tuple[float, dict[str, float]]:
+        """:meth:`WeightMasks.density` of the current masks, cached until the masks change."""
+        if self._densities is None or self._densities[0] != self.masks.version:
+            self._densities = (self.masks.version, self.masks.density())
+        return self._densities[1]
+
     def after_step(self) -> None:
         """Re-apply the masks: pruned weights are exactly zero again after momentum or weight decay."""
         if self.sparse:
             self.masks.apply_()
+
+    def observe_dense_gradient(self, name: str, grad: torch.Tensor) -> None:  # noqa: B027 (optional hook)
+        """Called in the backward pass with the dense gradient of weight ``name``, before it is masked.
+
+        Does nothing here; RigL keeps it at its mask-update steps.
+        """
+
+    def uses_dense_gradient(self) -> bool:
+        """Whether the step in progress (index :attr:`step`) computes the dense weight gradient.
+
+        False here; RigL's mask-update steps return True, and FLOPs accounting charges them extra.
+        """
+        return False
+
+    def _step_taken(self) -> None:
+        density, layers = self.mask_density()
+        tally = self._tally
+        tally.steps += 1
+        tally.dense_gradient_steps += self.uses_dense_gradient()
+        tally.density += density
+        for name, value in layers.items():
+            tally.layer_density[name] = tally.layer_density.get(name, 0.0) + value
+        self.step += 1
+        self.after_step()
 
     def compress_(self, projection: Projection) -> None:
         """Enter a compressed phase: masks from ``projection`` of the current weights, applied.
@@ -133,10 +206,7 @@ class SparsityController(ABC):
         Under ``torch.distributed`` the masks of rank 0 are broadcast, so every rank holds the same
         masks by construction.
         """
-        masks = projection.masks({name: w.detach() for name, w in self.masks.weights.items()})
-        if dist.is_available() and dist.is_initialized():
-            for mask in masks.values():
-                dist.broadcast(mask, src=0)
+        masks = broadcast_from_rank0(projection.masks({n: w.detach() for n, w in self.masks.weights.items()}))
         if self._previous_masks is not None:
             new = sum(int((masks[n] & ~old).sum()) for n, old in self._previous_masks.items())
             self.mask_change = new / max(1, sum(int(m.sum()) for m in masks.values()))
@@ -162,7 +232,8 @@ class SparsityController(ABC):
             "phase": None if self.phase is None else self.phase.value,
             "mask_change": self.mask_change,
             "previous_masks": self._previous_masks,
-            "history": [asdict(r) for r in self._history],
+            "history": [asdict(r) for r in self.history],
+            "step": self.step,
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -171,6 +242,9 @@ class SparsityController(ABC):
         self.mask_change = state["mask_change"]
         self._previous_masks = state["previous_masks"]
         self._history = [PhaseRecord(**r) for r in state["history"]]
+        self.step = state.get("step", 0)  # checkpoints written before step counting started at 0
+        self._tally = _EpochTally()
+        self._densities = None
 
     def close(self) -> None:
         """Remove the gradient and optimiser hooks (the mask buffers stay on the model)."""
@@ -180,9 +254,18 @@ class SparsityController(ABC):
 
     def _grad_hook(self, name: str):
         def mask_gradient(grad: torch.Tensor) -> torch.Tensor | None:
+            self.observe_dense_gradient(name, grad)
             return grad.masked_fill(~self.masks.get(name), 0) if self.sparse else None
 
         return mask_gradient
+
+
+def broadcast_from_rank0(masks: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """``masks`` of rank 0 on every rank under ``torch.distributed`` (in place); unchanged otherwise."""
+    if dist.is_available() and dist.is_initialized():
+        for mask in masks.values():
+            dist.broadcast(mask, src=0)
+    return masks
 
 
 class ACDCController(SparsityController):

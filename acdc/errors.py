@@ -1,7 +1,8 @@
 """Validation helpers of :mod:`acdc`, in the style of :mod:`iht.projection.errors`.
 
-Messages name the parameter, the allowed values and the value received; tests pin them. Integer and
-sparsity checks are reused from the projection core (``check_int``, ``check_sparsity``).
+Messages name the parameter, the allowed values and the value received; tests pin them. Integer, real
+and sparsity checks are reused from the projection core (``check_int``, ``check_real``,
+``check_sparsity``).
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from iht.projection.errors import check_int, check_sparsity
+from iht.projection.errors import check_int, check_real, check_sparsity
 
-__all__ = ["check_choice", "check_int", "check_known_names", "check_sparsity"]
+__all__ = ["check_choice", "check_int", "check_known_names", "check_real", "check_sparsity"]
 
 
 def check_choice(value: Any, name: str, allowed: Collection[Any]) -> Any:

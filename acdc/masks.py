@@ -89,11 +89,17 @@ class WeightMasks:
         Receives one buffer per weight, initialised to all ones (dense).
     weights : mapping of str to nn.Parameter
         As returned by :func:`prunable_weights`.
+
+    Attributes
+    ----------
+    version : int
+        Incremented by :meth:`set_` and :meth:`fill_`, so that derived values (densities) can be cached.
     """
 
     def __init__(self, model: nn.Module, weights: Mapping[str, nn.Parameter]) -> None:
         self.model = model
         self.weights = dict(weights)
+        self.version = 0
         for name, weight in self.weights.items():
             module, attr = _owner(model, name)
             module.register_buffer(attr + MASK_SUFFIX, torch.ones_like(weight, dtype=torch.bool))
@@ -111,11 +117,13 @@ class WeightMasks:
         """Copy ``masks`` (one per weight) into the buffers."""
         for name in self.weights:
             self.get(name).copy_(masks[name])
+        self.version += 1
 
     def fill_(self) -> None:
         """Reset every mask to all ones (dense)."""
         for mask in self.as_dict().values():
             mask.fill_(True)
+        self.version += 1
 
     def apply_(self) -> None:
         """Zero every weight where its mask is False, in place."""

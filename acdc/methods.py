@@ -1,17 +1,21 @@
 """Build the controller and compression operator of a run from its configuration.
 
-A new sparse-training method registers a builder in :data:`CONTROLLERS`; the configuration, the
-trainer and the CLI then accept and run it unchanged.
+A new sparse-training method registers a builder ``(config, model, optimizer, steps_per_epoch) ->
+SparsityController`` in :data:`CONTROLLERS`; the configuration, the trainer and the CLI then accept and
+run it unchanged. Registered: ``acdc`` (Peste et al. 2021) and the baselines of :mod:`acdc.baselines`:
+``dense``, ``gmp`` (Zhu & Gupta 2017), ``rigl`` (Evci et al. 2020) and ``static``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
+from acdc.baselines import DenseController, GMPController, RigLController, StaticSparseController
 from acdc.controller import ACDCController, SparsityController
 from acdc.errors import check_choice
 from iht.projection import NM, ERKTopK, LayerwiseTopK, Projection, TopK
@@ -27,25 +31,75 @@ PROJECTIONS: dict[str, Callable[[float], Projection]] = {
 }
 """Compression operators by command-line name; ``nm`` is 2:4 (sparsity 0.5)."""
 
+MASK_DISTRIBUTIONS = ("erk", "uniform")
+"""Per-layer densities of the random masks of ``rigl`` and ``static`` (Evci et al. 2020, Sec. 3)."""
+
+Builder = Callable[["TrainConfig", nn.Module, torch.optim.Optimizer, int], SparsityController]
+
 
 def build_projection(name: str, sparsity: float) -> Projection:
     """The :class:`~iht.projection.Projection` called ``name`` at ``sparsity``."""
     return PROJECTIONS[check_choice(name, "projection", PROJECTIONS)](sparsity)
 
 
-def build_acdc(config: TrainConfig, model: nn.Module, optimizer: torch.optim.Optimizer) -> SparsityController:
-    """AC/DC with the configured schedule, projection and excluded layers."""
+def build_acdc(config: TrainConfig, model: nn.Module, optimizer: torch.optim.Optimizer,
+               steps_per_epoch: int) -> SparsityController:
+    """AC/DC with the configured schedule, projection and excluded layers (works per epoch)."""
     return ACDCController(model, optimizer, config.build_schedule(),
                           build_projection(config.projection, config.sparsity), exclude=config.exclude)
 
 
-CONTROLLERS: dict[str, Callable[[TrainConfig, nn.Module, torch.optim.Optimizer], SparsityController]] = {
+def build_dense(config: TrainConfig, model: nn.Module, optimizer: torch.optim.Optimizer,
+                steps_per_epoch: int) -> SparsityController:
+    """Dense training (no pruning) in the same loop."""
+    return DenseController(model, optimizer, exclude=config.exclude)
+
+
+def build_gmp(config: TrainConfig, model: nn.Module, optimizer: torch.optim.Optimizer,
+              steps_per_epoch: int) -> SparsityController:
+    """GMP with the configured projection, pruning every ``update_interval`` steps between
+    :meth:`TrainConfig.gmp_epochs`."""
+    start, end = config.gmp_epochs()
+    return GMPController(model, optimizer, config.sparsity, partial(build_projection, config.projection),
+                         start, end, steps_per_epoch, config.update_interval, exclude=config.exclude)
+
+
+def _mask_generator(model: nn.Module, seed: int) -> torch.Generator:
+    return torch.Generator(device=next(model.parameters()).device).manual_seed(seed)
+
+
+def build_static(config: TrainConfig, model: nn.Module, optimizer: torch.optim.Optimizer,
+                 steps_per_epoch: int) -> SparsityController:
+    """A random ``mask_distribution`` mask, drawn from ``seed``, fixed for the whole run."""
+    return StaticSparseController(model, optimizer, config.sparsity, config.mask_distribution,
+                                  _mask_generator(model, config.seed), exclude=config.exclude)
+
+
+def build_rigl(config: TrainConfig, model: nn.Module, optimizer: torch.optim.Optimizer,
+               steps_per_epoch: int) -> SparsityController:
+    """RigL from a random ``mask_distribution`` mask; ``T_end = rigl_end_fraction`` of all steps."""
+    end_step = max(1, int(config.rigl_end_fraction * config.epochs * steps_per_epoch))
+    return RigLController(model, optimizer, config.sparsity, config.mask_distribution,
+                          _mask_generator(model, config.seed), interval=config.update_interval,
+                          drop_fraction=config.drop_fraction, end_step=end_step, exclude=config.exclude)
+
+
+CONTROLLERS: dict[str, Builder] = {
     "acdc": build_acdc,
+    "dense": build_dense,
+    "gmp": build_gmp,
+    "rigl": build_rigl,
+    "static": build_static,
 }
 
 
 def build_controller(
-    config: TrainConfig, model: nn.Module, optimizer: torch.optim.Optimizer
+    config: TrainConfig, model: nn.Module, optimizer: torch.optim.Optimizer, steps_per_epoch: int
 ) -> SparsityController:
-    """The controller of ``config.method`` attached to ``model`` and ``optimizer``."""
-    return CONTROLLERS[check_choice(config.method, "method", CONTROLLERS)](config, model, optimizer)
+    """The controller of ``config.method`` attached to ``model`` and ``optimizer``.
+
+    ``steps_per_epoch`` (optimiser steps per epoch on this process) converts epoch budgets to the
+    step counts of the step-level methods (GMP's pruning steps, RigL's ``T_end``).
+    """
+    return CONTROLLERS[check_choice(config.method, "method", CONTROLLERS)](config, model, optimizer,
+                                                                          steps_per_epoch)

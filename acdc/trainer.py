@@ -10,7 +10,9 @@ and writes an atomic checkpoint. Files in ``config.out``:
                          next epoch, RNG states, metrics and output models so far
 ``metrics.csv``          one row per epoch (see :meth:`Trainer.run_epoch`)
 ``history.json``         the controller's phase history (plain data, for FLOPs accounting)
-``final_sparse.pt``      the model at the end of the final compressed phase
+``final_sparse.pt``      the model at the end of the schedule's epochs (AC/DC: of the final
+                         compressed phase; GMP, RigL, static: the sparse model; dense: the dense one)
+``summary.json``         output models' accuracies and the run's FLOPs (see :meth:`Trainer.summary`)
 ``best_dense.pt``        the dense-phase model with the best validation accuracy
 ``last_dense.pt``        the model at the end of the last dense phase
 ``finetuned_dense.pt``   with ``dense_finetune``: the best dense model fine-tuned over the epochs of
@@ -38,9 +40,11 @@ from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
 from acdc import checkpoint
+from acdc.analysis import count_stayed_zero, with_corrupt_labels, zero_masks
 from acdc.config import TrainConfig, git_revision
 from acdc.data import Splits, load_splits
 from acdc.distributed import init_from_env
+from acdc.flops import RunFlops, count_flops
 from acdc.methods import build_controller
 from acdc.models import build_classifier
 from acdc.optim import build_optimizer
@@ -78,22 +82,27 @@ class Trainer:
         torch.manual_seed(config.seed)
         self.splits = splits or load_splits(config.data, config.data_root, config.image_size,
                                             config.subset, config.val_subset, config.seed)
-        self.schedule = config.build_schedule()
-        finetune_epochs = len(self.schedule.spans[-1]) if config.dense_finetune else 0
-        self.total_epochs = self.schedule.epochs + finetune_epochs
+        self.memorization = None
+        if config.corrupt_labels:
+            self.splits, self.memorization = with_corrupt_labels(self.splits, config.corrupt_labels,
+                                                                 config.seed)
+        self.budget_epochs = config.epochs
+        finetune_epochs = len(config.build_schedule().spans[-1]) if config.dense_finetune else 0
+        self.total_epochs = self.budget_epochs + finetune_epochs
         sample_shape = tuple(self.splits.train.tensors[0].shape[1:])
         model = build_classifier(config.model, self.splits.num_classes, sample_shape, config.width)
         self.model = model.to(self.process.device)
         self.optimizer = build_optimizer(config.optimizer, self.model.parameters(), config.lr,
                                          config.momentum, config.weight_decay)
-        self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, self.schedule.epochs)
-        self.controller = build_controller(config, self.model, self.optimizer)
-        self.net: nn.Module = self.model
-        if self.process.distributed:
-            self.net = nn.parallel.DistributedDataParallel(self.model)
+        self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, self.budget_epochs)
+        self.flops = RunFlops(count_flops(self.model, (1, *sample_shape)), len(self.splits.train))
         self.loader_generator = torch.Generator().manual_seed(config.seed)
         self.train_loader = self._loader(self.splits.train, shuffle=True)
         self.val_loader = self._loader(self.splits.val, shuffle=False)
+        self.controller = build_controller(config, self.model, self.optimizer, len(self.train_loader))
+        self.net: nn.Module = self.model
+        if self.process.distributed:
+            self.net = nn.parallel.DistributedDataParallel(self.model)
         self.epoch = 0
         self.metrics: list[dict[str, Any]] = []
         self.outputs: dict[str, dict[str, Any]] = {}
@@ -140,23 +149,35 @@ class Trainer:
         Row keys: ``epoch``, ``phase`` (``dense``, ``compressed`` or ``dense-finetune``), ``lr``,
         ``train_loss``, ``train_acc`` (running averages over the epoch), ``val_loss``, ``val_acc`` (after
         the epoch), ``sparsity`` (fraction of exact zeros in the prunable weights after the epoch),
-        ``mask_change`` (see :class:`~acdc.controller.PhaseRecord`), and ``sparsity/<weight>`` per layer.
+        ``mask_change`` (see :class:`~acdc.controller.PhaseRecord`), ``stayed_zero`` (prunable weights
+        zero at the epoch's start and still zero at its end: in a dense epoch, the pruned weights it did
+        not revive), ``inference_flops`` / ``inference_flops_rel`` (forward FLOPs per example at the
+        masks after the epoch, and relative to dense), ``train_flops`` / ``train_flops_rel`` (training
+        FLOPs of the epochs so far, and relative to dense training of those epochs; see
+        :mod:`acdc.flops.run`), ``memorized_true_acc`` / ``memorized_corrupt_acc`` (with
+        ``corrupt_labels``: accuracy on the corrupted samples against their true and corrupted labels,
+        after the epoch; empty otherwise), and ``sparsity/<weight>`` per layer.
         """
-        if epoch < self.schedule.epochs:
+        if epoch < self.budget_epochs:
             record = self.controller.start_epoch(epoch)
             phase = record.phase
         else:
             self._start_finetune_epoch(epoch)
             record, phase = self.controller.record(epoch), FINETUNE
         lr = self.optimizer.param_groups[0]["lr"]
+        zeros_at_start = zero_masks(self.controller.masks.weights)
         train_loss, train_acc = self._train(epoch, phase)
-        if epoch < self.schedule.epochs:
+        if epoch < self.budget_epochs:
             self.scheduler.step()
         val_loss, val_acc = self.evaluate()
         overall, layers = self.weight_sparsity()
         row = {"epoch": epoch, "phase": phase, "lr": lr, "train_loss": train_loss, "train_acc": train_acc,
                "val_loss": val_loss, "val_acc": val_acc, "sparsity": overall,
                "mask_change": record.mask_change,
+               "stayed_zero": count_stayed_zero(zeros_at_start, self.controller.masks.weights),
+               **self.flops.inference(self.controller.mask_density()[1]),
+               **self.flops.training(self.controller.history),
+               **self._memorization(),
                **{f"sparsity/{name}": value for name, value in layers.items()}}
         self.metrics.append(row)
         self._keep_outputs(epoch, phase, val_acc)
@@ -166,12 +187,17 @@ class Trainer:
             self._write_tables()
         return row
 
+    def _memorization(self) -> dict[str, float | None]:
+        if self.memorization is None:
+            return {"memorized_true_acc": None, "memorized_corrupt_acc": None}
+        return self.memorization.accuracy(self.model)
+
     def _start_finetune_epoch(self, epoch: int) -> None:
         """Dense fine-tune: from the best dense model, at the LR of the final compressed phase's epochs."""
-        if epoch == self.schedule.epochs:
+        if epoch == self.budget_epochs:
             self.model.load_state_dict(self.outputs["best_dense"]["state_dict"], strict=False)
             self.controller.decompress_()
-        offset = self.total_epochs - self.schedule.epochs
+        offset = self.total_epochs - self.budget_epochs
         for group in self.optimizer.param_groups:
             group["lr"] = self.metrics[epoch - offset]["lr"]
 
@@ -223,7 +249,7 @@ class Trainer:
             best = self.outputs.get("best_dense")
             if best is None or val_acc > best["val_acc"]:
                 self.outputs["best_dense"] = snapshot
-        if epoch == self.schedule.epochs - 1:
+        if epoch == self.budget_epochs - 1:
             self.outputs["final_sparse"] = snapshot
         if phase == FINETUNE and epoch == self.total_epochs - 1:
             self.outputs["finetuned_dense"] = snapshot
@@ -288,11 +314,26 @@ class Trainer:
         (self.out / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
 
     def summary(self) -> dict[str, Any]:
-        """Epochs run, and epoch / validation accuracy (and sparsity) of each output model so far."""
+        """Epochs run, epoch / validation accuracy (and sparsity) of each output model so far, and FLOPs.
+
+        ``flops``: ``dense_inference`` (forward FLOPs per example of the dense model),
+        ``final_sparse_inference`` and ``final_sparse_inference_rel`` (of ``final_sparse``, the model at
+        the end of the method's epochs), ``training`` and ``training_rel`` (the epochs run, absolute
+        and relative to dense training of the same epochs).
+        """
         result: dict[str, Any] = {"epochs_run": self.epoch, "total_epochs": self.total_epochs}
         for name, snapshot in self.outputs.items():
             result[name] = {"epoch": snapshot["epoch"], "val_acc": snapshot["val_acc"],
                             "sparsity": self.metrics[snapshot["epoch"]]["sparsity"]}
+        flops: dict[str, float] = {"dense_inference": self.flops.count.dense_flops}
+        if "final_sparse" in self.outputs:
+            final = self.metrics[self.outputs["final_sparse"]["epoch"]]
+            flops.update(final_sparse_inference=final["inference_flops"],
+                         final_sparse_inference_rel=final["inference_flops_rel"])
+        if self.metrics:
+            last = self.metrics[-1]
+            flops.update(training=last["train_flops"], training_rel=last["train_flops_rel"])
+        result["flops"] = flops
         return result
 
     def close(self) -> None:

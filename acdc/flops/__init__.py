@@ -9,6 +9,8 @@ Convention: 1 multiply-add = 2 FLOPs, which reproduces the published dense costs
 :func:`training_flops`      FLOPs of a run from its phases, per phase and layer, vs dense
 :class:`PhaseCost`          one phase: kind, examples, layer densities, dense-gradient examples
 :func:`phases_from_epochs`  per-epoch ``(kind, {layer: density})`` history -> phases
+:func:`phases_from_history` a controller's ``PhaseRecord`` history -> phases (RigL extras)
+:class:`RunFlops`           the trainer's per-epoch and whole-run FLOPs columns
 :func:`flops_report`        markdown per-layer table of a model
 ==========================  ==================================================================
 
@@ -21,7 +23,14 @@ from acdc.flops.counter import COLUMNS, FlopsCount, count_flops
 from acdc.flops.errors import InputShapeError, UnknownLayerError, UnknownLayerWarning
 from acdc.flops.module_costs import Cost
 from acdc.flops.report import count_to_markdown, flops_report
-from acdc.flops.training import PhaseCost, TrainingCost, phases_from_epochs, training_flops
+from acdc.flops.run import RunFlops
+from acdc.flops.training import (
+    PhaseCost,
+    TrainingCost,
+    phases_from_epochs,
+    phases_from_history,
+    training_flops,
+)
 
 __all__ = [
     "COLUMNS",
@@ -29,6 +38,7 @@ __all__ = [
     "FlopsCount",
     "InputShapeError",
     "PhaseCost",
+    "RunFlops",
     "TrainingCost",
     "UnknownLayerError",
     "UnknownLayerWarning",
@@ -36,5 +46,6 @@ __all__ = [
     "count_to_markdown",
     "flops_report",
     "phases_from_epochs",
+    "phases_from_history",
     "training_flops",
 ]

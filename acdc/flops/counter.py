@@ -1,6 +1,7 @@
 """Forward FLOPs of a model at one input shape, dense and at the density of its masks, per layer.
 
-:func:`count_flops` runs one forward pass on a zero input of ``input_shape`` (eval mode, no grad)
+:func:`count_flops` runs one forward pass on a zero input of ``input_shape`` and ``input_dtype``
+(eval mode, no grad; ``torch.long`` zeros are token ids for language models)
 and records a row per operation call:
 
 * modules with a formula (:data:`~acdc.flops.module_costs.MODULE_COSTS`) through forward hooks;
@@ -207,7 +208,8 @@ def _shape(output: Any) -> tuple[int, ...]:
 
 
 @contextmanager
-def _eval_mode(model: nn.Module) -> Iterator[None]:
+def eval_mode(model: nn.Module) -> Iterator[None]:
+    """Context: ``model`` in eval mode, every module's training flag restored afterwards."""
     modes = {module: module.training for module in model.modules()}
     model.eval()
     try:
@@ -217,14 +219,20 @@ def _eval_mode(model: nn.Module) -> Iterator[None]:
             module.training = training
 
 
+def _all_parameters(model: nn.Module) -> dict[str, nn.Parameter]:
+    """Every name of every parameter: a shared one (a tied output head) appears under each name."""
+    return dict(model.named_parameters(remove_duplicate=False))
+
+
 def _weight_densities(
     model: nn.Module, names: tuple[str, ...], masks: Mapping[str, Any], skip_zero_weights: bool
 ) -> dict[str, float]:
-    params = dict(model.named_parameters())
+    params = _all_parameters(model)
+    masks_by_tensor = {id(params[name]): mask for name, mask in masks.items()}  # a mask covers every alias
     densities = {}
     for name in names:
-        if name in masks:
-            source = masks[name]
+        if id(params[name]) in masks_by_tensor:
+            source = masks_by_tensor[id(params[name])]
         elif skip_zero_weights:
             source = params[name]
         else:
@@ -241,7 +249,7 @@ def _check_masks(model: nn.Module, masks: Any) -> Mapping[str, Any]:
         raise TypeError(
             f"masks must be a mapping of parameter name -> mask, or None; got {type(masks).__name__}"
         )
-    params = dict(model.named_parameters())
+    params = _all_parameters(model)
     unknown = sorted(set(masks) - set(params))
     if unknown:
         raise KeyError(f"masks names parameters that do not exist: {unknown}")
@@ -258,6 +266,7 @@ def count_flops(
     skip_zero_weights: bool = False,
     strict: bool = False,
     module_costs: Mapping[type[nn.Module], Handler] | None = None,
+    input_dtype: torch.dtype = torch.float32,
 ) -> FlopsCount:
     """Count the forward FLOPs of ``model`` on an input of ``input_shape``, per operation call.
 
@@ -268,12 +277,13 @@ def count_flops(
     ----------
     model : torch.nn.Module
         Run once in eval mode under ``torch.no_grad()`` on zeros of ``input_shape`` (the modes of its
-        modules are restored afterwards).
+        modules are restored afterwards). A weight shared under several names (a head tied to the
+        embedding) is counted under the name of each module that uses it.
     input_shape : sequence of int
         Batch first; counts are for the whole batch, so use batch size 1 for per-example FLOPs.
     masks : mapping str -> bool tensor, optional
-        Keep-masks keyed by parameter name (as ``model.named_parameters()``); the density of a masked
-        weight is its fraction of True entries.
+        Keep-masks keyed by parameter name (any of the names of a shared parameter); the density of a
+        masked weight is its fraction of True entries.
     skip_zero_weights : bool, default False
         If True, a weight without a mask has the density of its nonzero entries; otherwise 1.
     strict : bool, default False
@@ -282,6 +292,9 @@ def count_flops(
     module_costs : mapping type -> handler, optional
         Extra or overriding formulas, ``handler(module, args, kwargs, output) -> list[Cost]``
         (see :mod:`acdc.flops.module_costs`).
+    input_dtype : torch.dtype, default torch.float32
+        dtype of the zero input; ``torch.long`` for models that take token ids
+        (e.g. :class:`~acdc.models.transformer_lm.TransformerLM` at ``input_shape=(1, T)``).
 
     Returns
     -------
@@ -298,9 +311,9 @@ def count_flops(
     masks = _check_masks(model, masks)
     recorder = _Recorder(model, {**MODULE_COSTS, **(module_costs or {})})
     parameter = next(model.parameters(), None)
-    x = torch.zeros(shape, device=parameter.device if parameter is not None else None)
+    x = torch.zeros(shape, dtype=input_dtype, device=parameter.device if parameter is not None else None)
     counter = FunctionalCounter(recorder.record_functional, recorder.outside_counted_modules)
-    with _eval_mode(model), torch.no_grad(), recorder.hooks(), counter:
+    with eval_mode(model), torch.no_grad(), recorder.hooks(), counter:
         try:
             model(x)
         except RuntimeError as err:

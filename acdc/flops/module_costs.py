@@ -199,8 +199,11 @@ ZERO_COST_MODULES: tuple[type[nn.Module], ...] = (
     nn.Dropout3d,
     nn.AlphaDropout,
     nn.Embedding,
+    nn.Sequential,
 )
-"""Modules that do no arithmetic at inference (reshapes, dropout in eval mode, table look-ups)."""
+"""Modules that do no arithmetic at inference (reshapes, dropout in eval mode, table look-ups, and the
+empty ``nn.Sequential()`` that ResNet20 uses as its identity shortcut; a non-empty one is counted
+through its children)."""
 
 
 def handler_for(module: nn.Module, costs: Mapping[type[nn.Module], Handler]) -> Handler | None:

@@ -102,17 +102,49 @@ def phases_from_epochs(
     ``value`` is one of these), so the AC/DC controller's phase history plugs in directly.
     """
     per_epoch = check_positive(examples_per_epoch, "examples_per_epoch")
-    phases: list[PhaseCost] = []
-    for kind, densities in history:
-        phase = PhaseCost(kind, per_epoch, densities)
+    return _merged(PhaseCost(kind, per_epoch, densities) for kind, densities in history)
+
+
+def phases_from_history(history: Iterable[Any], examples_per_epoch: float) -> list[PhaseCost]:
+    """Phases of a controller's per-epoch history, RigL's dense-gradient steps included.
+
+    Parameters
+    ----------
+    history : iterable of PhaseRecord or dict
+        ``controller.history`` or the records of ``history.json``: ``phase``, ``layer_density``
+        (averaged over the epoch's steps), ``steps`` and ``dense_gradient_steps``.
+    examples_per_epoch : float
+        Training examples per epoch (all processes together).
+
+    Returns
+    -------
+    list of PhaseCost
+        Consecutive equal epochs merged; an epoch's ``dense_gradient_examples`` is
+        ``examples_per_epoch · dense_gradient_steps / steps``.
+    """
+    per_epoch = check_positive(examples_per_epoch, "examples_per_epoch")
+    phases = []
+    for record in history:
+        values = record if isinstance(record, Mapping) else vars(record)
+        steps = values.get("steps", 0)
+        extra = per_epoch * values.get("dense_gradient_steps", 0) / steps if steps else 0.0
+        phases.append(PhaseCost(values["phase"], per_epoch, values["layer_density"], extra))
+    return _merged(phases)
+
+
+def _merged(phases: Iterable[PhaseCost]) -> list[PhaseCost]:
+    """Consecutive phases of the same kind and densities as one; dense phases drop their densities."""
+    merged: list[PhaseCost] = []
+    for phase in phases:
         if phase.kind == "dense":  # charged at full cost: its densities must not split a dense run
-            phase = PhaseCost("dense", per_epoch)
-        last = phases[-1] if phases else None
+            phase = PhaseCost("dense", phase.examples, {}, phase.dense_gradient_examples)
+        last = merged[-1] if merged else None
         if last is not None and (last.kind, dict(last.densities)) == (phase.kind, dict(phase.densities)):
-            phases[-1] = PhaseCost(last.kind, last.examples + per_epoch, last.densities)
+            merged[-1] = PhaseCost(last.kind, last.examples + phase.examples, last.densities,
+                                   last.dense_gradient_examples + phase.dense_gradient_examples)
         else:
-            phases.append(phase)
-    return phases
+            merged.append(phase)
+    return merged
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,8 @@ def test_unknown_flags_and_config_keys_are_named(tmp_path, capsys):
         ({"sparsity": 1.0}, r"sparsity must be in \[0, 1\) \(fraction of zeros\); got sparsity=1\.0"),
         ({"projection": "magnitude"}, r"projection must be one of \['erk', 'global', 'layerwise', 'nm'\]"),
         ({"projection": "nm", "sparsity": 0.9}, r"sparsity must be 0\.5 with projection='nm' \(2:4\)"),
-        ({"method": "rigl"}, r"method must be one of \['acdc'\]; got method='rigl'"),
+        ({"method": "snip"}, r"method must be one of \['acdc', 'dense', 'gmp', 'rigl', 'static'\]; "
+                             r"got method='snip'"),
         ({"device": "tpu"}, r"device must be one of \['auto', 'cpu', 'cuda'\]; got device='tpu'"),
         ({"lr": 0}, r"lr must be a number > 0; got lr=0"),
         ({"epochs": 10}, r"epochs must be in >= 20; got epochs=10"),

@@ -9,9 +9,11 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from acdc.flops import PhaseCost, count_flops, training_flops
+from acdc.flops import InputShapeError, PhaseCost, count_flops, training_flops
+from acdc.models import resnet20
 from acdc.models.mobilenet_v1 import mobilenet_v1
 from acdc.models.resnet50 import resnet50
+from acdc.models.transformer_lm import TransformerLM
 
 IMAGENET_TRAIN_EXAMPLES = 1_281_167
 SHAPE = (1, 3, 224, 224)
@@ -68,3 +70,30 @@ def test_dense_training_of_100_imagenet_epochs(fixture, published_eflops, tolera
     cost = training_flops(count, [PhaseCost("dense", 100 * IMAGENET_TRAIN_EXAMPLES)])
     assert cost.total / 1e18 == pytest.approx(published_eflops, rel=tolerance)
     assert cost.relative == 1.0
+
+
+def test_token_id_models_are_counted_with_an_integer_input():
+    lm = TransformerLM(50, d_model=16, num_layers=1, num_heads=2, max_len=8)
+    count = count_flops(lm, (1, 8), input_dtype=torch.long)
+    assert count.unknown_types == ()
+    head = count.rows[count.rows["layer"] == "head"].iloc[0]
+    assert head["dense_flops"] == 2 * 8 * 16 * 50  # tied head: no bias, 8 positions × 16 × 50 MACs
+    with pytest.raises(InputShapeError, match=r"cannot run on input_shape=\(1, 8\)"):
+        count_flops(lm, (1, 8))  # float zeros are no token ids
+
+
+def test_a_tied_head_is_counted_under_its_own_name_and_follows_the_embedding_mask():
+    lm = TransformerLM(50, d_model=16, num_layers=1, num_heads=2, max_len=8)
+    with torch.no_grad():
+        lm.embedding.weight[:25] = 0
+    count = count_flops(lm, (1, 8), skip_zero_weights=True, input_dtype=torch.long)
+    assert "head.weight" in count.weights
+    assert count.rows.set_index("layer").loc["head", "density"] == 0.5
+    mask = torch.zeros_like(lm.embedding.weight, dtype=torch.bool)
+    mask[:10] = True
+    masked = count_flops(lm, (1, 8), {"embedding.weight": mask}, input_dtype=torch.long)
+    assert masked.rows.set_index("layer").loc["head", "density"] == 0.2
+
+
+def test_resnet20_and_its_empty_shortcuts_are_known():
+    assert count_flops(resnet20(10, 1, 4), (1, 1, 8, 8), strict=True).dense_flops > 0

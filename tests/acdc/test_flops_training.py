@@ -3,10 +3,15 @@
 import enum
 
 import pytest
+import torch
 from torch import nn
 
-from acdc.flops import PhaseCost, count_flops, phases_from_epochs, training_flops
+from acdc.controller import ACDCController
+from acdc.flops import PhaseCost, count_flops, phases_from_epochs, phases_from_history, training_flops
 from acdc.models.resnet50 import resnet50
+from acdc.schedule import Schedule
+from iht.projection import TopK
+from tests.acdc.helpers import tiny_net
 
 # AC/DC's ImageNet schedule (Peste et al. 2021, Sec. 4): 10 dense warm-up epochs, sparse and dense
 # phases of 5 epochs, a last dense phase of 10 and a final sparse phase of 15: 50 dense, 50 sparse.
@@ -120,3 +125,25 @@ def test_phases_from_epochs_accepts_the_paper_names_and_enums():
         ("sparse", 50, {"w": 0.1}),
         ("sparse", 50, {"w": 0.2}),
     ]
+
+
+def test_phases_from_history_charges_rigl_dense_gradient_steps():
+    count = count_flops(nn.Linear(10, 10, bias=False), (1, 10))
+    record = {"epoch": 0, "phase": "compressed", "density": 0.2, "layer_density": {"weight": 0.2},
+              "mask_change": None, "steps": 10, "dense_gradient_steps": 1}
+    history = [{**record, "epoch": 0}, {**record, "epoch": 1},
+               {**record, "epoch": 2, "dense_gradient_steps": 0}]
+    phases = phases_from_history(history, examples_per_epoch=100)
+    assert phases == [PhaseCost("sparse", 300, {"weight": 0.2}, 20)]  # merged, extras summed
+    per_step = (3 * 0.2 * 9 + 2 * 0.2 + 1) / 10  # RigL: one dense-gradient step in ten, relative to 3 f_D
+    expected = (2 * per_step + 3 * 0.2) / (3 * 3)
+    assert training_flops(count, phases).relative == pytest.approx(expected)
+
+
+def test_phases_from_history_takes_controller_records():
+    controller = ACDCController(tiny_net(), torch.optim.SGD(tiny_net().parameters(), lr=0.1),
+                                Schedule.from_lengths([("dense", 1), ("compressed", 1)]), TopK(sparsity=0.5))
+    for epoch in range(2):
+        controller.start_epoch(epoch)
+    phases = phases_from_history(controller.history, examples_per_epoch=8)
+    assert [p.kind for p in phases] == ["dense", "sparse"] and phases[1].dense_gradient_examples == 0
