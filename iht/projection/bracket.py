@@ -5,14 +5,16 @@ their numpy views). A strided sample of the magnitudes gives a bracket ``lo <= t
 threshold ``t`` = k-th largest magnitude, wide enough (five standard deviations of the sample
 quantile) that it holds for any but adversarial inputs. One pass over the arrays, in blocks that stay
 in cache, then writes the masks ``|x| > hi`` (entries certainly kept), collects the positions and
-magnitudes of the few entries inside the bracket, counts both, and detects NaN, so the exact masks
-only need the top ``k - count(|x| > hi)`` of the bracketed entries switched on.
+magnitudes of the few entries inside the bracket and counts both, so the exact masks only need the
+top ``k - count(|x| > hi)`` of the bracketed entries switched on. NaN, which compares neither below
+``lo`` nor above ``hi``, lands among the collected entries, so detecting it costs nothing extra.
 
 When the sample says that ``t`` lies inside a run of equal magnitudes (e.g. the zeros of weights that
 are already sparse), the bracket is that single value ``v``: its entries are counted, not collected,
 and :func:`switch_on_first_ties` turns on the first ones in a walk that stops when enough are found.
 A bracket endpoint that is such a heavily repeated value is moved off it, so that the collected set
-stays small; the single-value bracket at that value is kept as the next attempt.
+stays small; the single-value bracket at that value is kept as the next attempt. The pass can be
+shared by a few threads: numpy releases the GIL inside its loops.
 
 The sample only decides the speed: whether a bracket holds ``t`` is checked exactly from the counts
 of the pass, and the caller falls back to the next attempt, then to the reference selection.
@@ -29,8 +31,10 @@ import numpy as np
 
 #: elements per block of the fused pass: the block's magnitudes and flags stay in the L2 cache
 BLOCK = 1 << 18
-#: number of sampled magnitudes
+#: number of sampled magnitudes (at most)
 SAMPLE = 1 << 17
+#: entries per sampled one, at least: small inputs get a small sample, cheap to sort
+MIN_STRIDE = 32
 #: half-width of the bracket in standard deviations of the sample quantile
 _SIGMAS = 5.0
 
@@ -76,7 +80,7 @@ class Scan:
 
 def _sample(flats: Sequence[np.ndarray], total: int) -> np.ndarray:
     """Magnitudes at every ``stride``-th position of the concatenation, sorted."""
-    stride = max(1, total // SAMPLE)
+    stride = max(MIN_STRIDE, total // SAMPLE)
     pieces, offset = [], 0
     for flat in flats:
         pieces.append(np.abs(flat[(-offset) % stride :: stride]))

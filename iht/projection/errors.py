@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from iht.projection._backend import is_tensor
+from iht.projection._backend import is_tensor, numpy_view
 
 
 def check_array(x: Any, name: str = "x", nan: bool = True) -> None:
@@ -60,8 +60,11 @@ def check_no_nan(x: Any, name: str = "x") -> None:
     """Raise ValueError, giving the NaN count and first flat index, if ``x`` contains NaN.
 
     The scan costs one streaming read: a sum is computed first, and only when the sum is NaN
-    (NaN present, or +inf and -inf together) are the NaN entries counted and located.
+    (NaN present, or +inf and -inf together) are the NaN entries counted and located. CPU tensors are
+    scanned through their numpy view (torch's threaded ``sum`` over many small tensors is slower).
     """
+    if is_tensor(x) and numpy_view(x) is not None:
+        x = numpy_view(x)
     if is_tensor(x):
         import torch
 

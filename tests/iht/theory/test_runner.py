@@ -71,21 +71,40 @@ def test_same_seed_same_table_other_seed_other_observations():
 
 
 def test_grid_skips_points_that_do_not_exist():
-    config = VerifyConfig(dims=(16,), k_ratios=(2, 8), conditions=(1.0, 2.0), sigmas=(0.1,), k_star=2)
+    config = VerifyConfig(dims=(16,), k_ratios=(2, 8), conditions=(1.0, 2.0), sigmas=(0.1,), k_star=2,
+                          families=("CPLQuadratic",))
     points, skipped = grid_points(config)
-    assert [(p.k_ratio, p.condition) for p in points] == [(2, 2.0)]
+    assert [(p.k_ratio, p.parameter) for p in points] == [(2, 2.0)]
     assert any("k=16 >= N" in text for text in skipped)
     assert any("β/α < N/(4k*) = 2" in text for text in skipped)
 
 
+def _theorem1_rows(outcomes):
+    return pd.DataFrame([{"bound": "theorem1", "solver": "s", "family": "F", "dim": 8,
+                          "family_parameter": 0.5, "sigma": 0.1, "C": 1.0, "k_ratio": ratio,
+                          "bound_holds": holds, "beta": 2.0,
+                          "alpha_global": 1.0, "alpha_sparse": 2.0 * ratio, "hypotheses_hold": False,
+                          "alpha_scope": "global", "trap_k_ratio": 1.5} for ratio, holds in outcomes])
+
+
 def test_empirical_c_is_the_smallest_ratio_from_which_the_bound_always_holds():
-    outcomes = [(1, True), (2, False), (4, True), (8, True)]
-    rows = [{"bound": "theorem1", "solver": "s", "dim": 8, "condition": 2.0, "sigma": 0.1, "C": 1.0,
-             "k_ratio": ratio, "bound_holds": holds} for ratio, holds in outcomes]
-    c_table = empirical_c(pd.DataFrame(rows))
-    assert c_table["k_ratio_min"].tolist() == [4.0]
-    assert c_table["c_empirical"].tolist() == [1.0]
-    assert c_table["k_ratio_theory"].tolist() == [4.0]
+    c_table = empirical_c(_theorem1_rows([(1, True), (2, False), (4, True), (8, True)]))
+    row = c_table.iloc[0]
+    assert row["empirical_threshold_k_over_kstar"] == 4.0 and not row["threshold_censored"]
+    assert not row["hypotheses_hold_at_threshold"]
+    assert (row["beta_over_alpha_global"], row["c_empirical_global"], row["required_k_over_kstar_global"]) \
+        == (2.0, 1.0, 4.0)
+    # α_sparse = 8 > β = 2 is lowered to β (Theorem 1 takes β > α)
+    assert (row["beta_over_alpha_sparse"], row["c_empirical_sparse"], row["required_k_over_kstar_sparse"]) \
+        == (1.0, 4.0, 1.0)
+
+
+def test_empirical_c_flags_censored_and_missing_thresholds():
+    censored = empirical_c(_theorem1_rows([(1, True), (2, True)])).iloc[0]
+    assert censored["empirical_threshold_k_over_kstar"] == 1.0 and censored["threshold_censored"]
+    missing = empirical_c(_theorem1_rows([(1, True), (2, False)])).iloc[0]
+    assert np.isnan(missing["empirical_threshold_k_over_kstar"]) and not missing["threshold_censored"]
+    assert np.isnan(missing["c_empirical_global"]) and np.isnan(missing["c_empirical_sparse"])
 
 
 @given(rate=st.floats(0.05, 0.95), start=st.floats(1e-3, 1e3))
@@ -107,6 +126,14 @@ def test_linear_rate_is_nan_without_a_transient():
     ({"conditions": ()}, ValueError, r"conditions must hold at least one value; got conditions=\(\)"),
     ({"epsilon_fraction": 1.5}, ValueError, r"epsilon_fraction must be"),
     ({"grid": 3}, TypeError, r"unknown VerifyConfig field\(s\): grid"),
+    ({"families": ("Lasso",)}, ValueError,
+     r"families must be one of 'CPLQuadratic', 'DecoyBlockQuadratic'; got families='Lasso'"),
+    ({"families": ()}, ValueError, r"families must hold at least one of"),
+    ({"decoy_correlations": (0.8, 1.0)}, ValueError,
+     r"decoy_correlations must lie in \(0, 1/√decoy_decoys = 1\); got decoy_correlations=\(0.8, 1.0\)"),
+    ({"decoy_k_ratios": (1.0, 1.3)}, ValueError,
+     r"decoy_k_ratios must be >= 1 and multiples of 1/k\* = 1/4; got decoy_k_ratios=\(1.0, 1.3\)"),
+    ({"decoy_active": 6}, ValueError, r"decoy_active must be in \[1, 5\]; got decoy_active=6"),
 ])
 def test_config_errors(changes, error, message):
     with pytest.raises(error, match=message):
