@@ -3,9 +3,10 @@
 Following ``torch.nn.utils.prune``'s naming, the mask of ``layer1.0.conv1.weight`` is the bool buffer
 ``layer1.0.conv1.weight_mask``: it moves with ``model.to(device)`` and travels with
 ``model.state_dict()``. A dense phase is an all-ones mask (Peste et al., NeurIPS 2021, Algorithm 1,
-line 8). Only the weights of convolution and linear layers are prunable by default; biases and
-normalisation parameters never are (Section 4: "we did not prune biases, nor the Batch Normalization
-parameters").
+line 8). Only the weights of convolution and linear layers (and the packed input projection
+``in_proj_weight`` of ``nn.MultiheadAttention``, whose output projection is a linear layer) are prunable
+by default; biases and normalisation parameters never are (Section 4: "we did not prune biases, nor
+the Batch Normalization parameters").
 """
 
 from __future__ import annotations
@@ -17,8 +18,18 @@ from torch import nn
 
 from iht.projection import apply_masks_
 
-PRUNABLE_TYPES: tuple[type[nn.Module], ...] = (nn.modules.conv._ConvNd, nn.Linear)
-"""Module types whose ``weight`` is prunable by default."""
+PRUNABLE_TYPES: tuple[type[nn.Module], ...] = (nn.modules.conv._ConvNd, nn.Linear, nn.MultiheadAttention)
+"""Module types whose weight (:func:`weight_attribute`) is prunable by default."""
+
+
+def weight_attribute(module: nn.Module) -> str:
+    """Name of a module's prunable weight: ``in_proj_weight`` for attention, else ``weight``.
+
+    ``nn.MultiheadAttention`` with different key/value sizes keeps separate ``q/k/v_proj_weight``
+    instead; its ``in_proj_weight`` is None and it has nothing prunable under this rule.
+    """
+    return "in_proj_weight" if isinstance(module, nn.MultiheadAttention) else "weight"
+
 
 MASK_SUFFIX = "_mask"
 
@@ -26,7 +37,7 @@ MASK_SUFFIX = "_mask"
 def prunable_weights(
     model: nn.Module, exclude: Iterable[str] = (), types: tuple[type[nn.Module], ...] = PRUNABLE_TYPES,
 ) -> dict[str, nn.Parameter]:
-    """The ``weight`` parameters of the modules of ``types`` in ``model``, minus ``exclude``.
+    """The prunable weights (:func:`weight_attribute`) of the modules of ``types``, minus ``exclude``.
 
     Parameters
     ----------
@@ -35,7 +46,7 @@ def prunable_weights(
         Module names (``"conv1"``, ``"fc"``) or parameter names (``"fc.weight"``) kept dense,
         e.g. the first and last layers.
     types : tuple of module types
-        Modules whose ``weight`` is prunable (convolutions and linear layers by default).
+        Modules whose weight is prunable (convolutions, linear layers and attention by default).
 
     Returns
     -------
@@ -49,9 +60,12 @@ def prunable_weights(
     """
     layers = {
         name: module for name, module in model.named_modules()
-        if isinstance(module, types) and isinstance(getattr(module, "weight", None), nn.Parameter)
+        if isinstance(module, types)
+        and isinstance(getattr(module, weight_attribute(module), None), nn.Parameter)
     }
-    weights = {_weight_name(name): layer.weight for name, layer in layers.items()}
+    weights = {
+        _weight_name(name, layer): getattr(layer, weight_attribute(layer)) for name, layer in layers.items()
+    }
     exclude = tuple(exclude)
     unknown = [n for n in exclude if n not in layers and n not in weights]
     if unknown:
@@ -60,8 +74,8 @@ def prunable_weights(
             f"or their weights"
         )
     kept = {
-        _weight_name(name): layer.weight for name, layer in layers.items()
-        if name not in exclude and _weight_name(name) not in exclude
+        _weight_name(name, layer): weights[_weight_name(name, layer)] for name, layer in layers.items()
+        if name not in exclude and _weight_name(name, layer) not in exclude
     }
     if not kept:
         raise ValueError(
@@ -71,8 +85,9 @@ def prunable_weights(
     return kept
 
 
-def _weight_name(module_name: str) -> str:
-    return f"{module_name}.weight" if module_name else "weight"
+def _weight_name(module_name: str, module: nn.Module) -> str:
+    attribute = weight_attribute(module)
+    return f"{module_name}.{attribute}" if module_name else attribute
 
 
 def _owner(model: nn.Module, param_name: str) -> tuple[nn.Module, str]:

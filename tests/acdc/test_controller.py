@@ -8,6 +8,7 @@ from torch import nn
 
 from acdc.controller import ACDCController
 from acdc.masks import prunable_weights
+from acdc.models import transformer_lm
 from acdc.optim import reset_optimizer_state
 from acdc.schedule import Phase, Schedule
 from iht.projection import NM, LayerwiseTopK, TopK, k_from_sparsity
@@ -191,3 +192,21 @@ def test_close_removes_the_hooks():
     controller.close()
     train_step(model, opt, 0)
     assert any(torch.count_nonzero(w[~controller.masks.get(n)]) for n, w in controller.masks.weights.items())
+
+
+def test_attention_input_projections_are_pruned_and_stay_zero():
+    model = transformer_lm(50, d_model=16, num_layers=1, num_heads=2, max_len=8)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-3)
+    controller = ACDCController(model, optimizer, Schedule.from_lengths([(Phase.COMPRESSED, 1)]),
+                                TopK(sparsity=0.8), exclude=["head"])  # tied to the embedding
+    assert "blocks.0.attention.in_proj_weight" in controller.masks.weights
+    controller.start_epoch(0)
+    tokens = torch.randint(0, 50, (4, 8), generator=torch.Generator().manual_seed(0))
+    for _ in range(3):
+        optimizer.zero_grad()
+        logits = model(tokens[:, :-1])
+        nn.functional.cross_entropy(logits.reshape(-1, 50), tokens[:, 1:].reshape(-1)).backward()
+        optimizer.step()
+    weight = model.blocks[0].attention.in_proj_weight
+    mask = controller.masks.get("blocks.0.attention.in_proj_weight")
+    assert not mask.all() and torch.equal(weight[~mask], torch.zeros_like(weight[~mask]))

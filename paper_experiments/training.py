@@ -1,0 +1,132 @@
+"""Launch reference-trainer runs (:class:`acdc.trainer.Trainer`) of the image experiments and read them back.
+
+:class:`ImageRecipe` holds the training knobs the image experiments share (data, image size, epochs,
+optimiser); an experiment config subclasses it and adds its own grid. :func:`train` runs one
+:class:`~acdc.config.TrainConfig` into its own folder (resuming, or re-reading, a run already there),
+and returns a :class:`TrainedRun`: the summary, the per-epoch metrics and the saved models.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from torch import nn
+
+from acdc import checkpoint
+from acdc.config import TrainConfig
+from acdc.data import DEFAULT_ROOT, Splits, load_splits
+from acdc.models import build_classifier
+from acdc.trainer import CHECKPOINT, Trainer
+from paper_experiments.common import ExperimentConfig
+
+QUICK_IMAGES: dict[str, Any] = {
+    "image_size": 8, "subset": 512, "val_subset": 256, "epochs": 4, "width": 8,
+    "schedule": "dense:1,compressed:1,dense:1,compressed:1", "update_interval": 4,
+}
+"""Overrides of :class:`ImageRecipe` for the quick presets: 8×8 images, 512 of them, 4 epochs."""
+
+
+@dataclass(frozen=True)
+class ImageRecipe(ExperimentConfig):
+    """ResNet20 on Fashion-MNIST as the reference trainer runs it (defaults: the full CPU presets).
+
+    Each field is the :class:`~acdc.config.TrainConfig` field of the same name.
+    """
+
+    data_root: str = str(DEFAULT_ROOT)  # folder of the Fashion-MNIST IDX files
+    image_size: int = 16                # 16×16: ~0.04 s per ResNet20 step on this CPU (32×32: ~0.2 s)
+    subset: int | None = 10_000         # first N training images (None: all 60,000)
+    val_subset: int | None = 2_000      # first N test images used for validation (None: all 10,000)
+    epochs: int = 30                    # epochs of the AC/DC schedule
+    schedule: str = "paper"             # paper (scaled to epochs) | dense:N,compressed:N,...
+    width: int = 16                     # ResNet20 first-stage channels (16 in the paper)
+    batch_size: int = 128
+    lr: float = 0.1                     # peak of the cosine learning rate (SGD, momentum 0.9)
+    update_interval: int = 79           # gmp, rigl: optimiser steps between mask updates (1 epoch of 10k)
+    threads: int | None = 1             # torch CPU threads: 1 on a shared machine
+
+    def train_config(self, out: Path, **changes: Any) -> TrainConfig:
+        """The :class:`~acdc.config.TrainConfig` of this recipe with ``changes``, writing into ``out``."""
+        recipe = {field.name: getattr(self, field.name) for field in fields(ImageRecipe)}
+        return TrainConfig(**{**recipe, "data": "fashion-mnist", "model": "resnet20", **changes,
+                              "out": str(out)})
+
+
+@dataclass(frozen=True)
+class TrainedRun:
+    """A finished trainer run: its configuration, ``summary.json``, ``metrics.csv``, folder and wall time."""
+
+    config: TrainConfig
+    summary: dict[str, Any]
+    metrics: pd.DataFrame
+    out: Path
+    wall_s: float
+
+    def val_acc(self, output: str) -> float:
+        """Validation accuracy of output model ``output`` (``final_sparse``, …); NaN if the run has none."""
+        return float(self.summary[output]["val_acc"]) if output in self.summary else float("nan")
+
+    def row(self) -> dict[str, float]:
+        """The run's results as table columns.
+
+        ``final_acc`` and ``final_sparsity``: the model at the end of the schedule (``final_sparse``, the
+        sparse model of AC/DC, GMP, RigL and static; the dense model of ``dense``); ``best_dense_acc``:
+        the best dense-phase model; ``finetuned_dense_acc``: the dense-finetuned model (NaN for outputs the
+        run has not got); ``inference_flops_rel``: forward FLOPs of the final model relative to dense;
+        ``train_flops_rel``: training FLOPs of the schedule's epochs (dense fine-tune excluded) relative
+        to dense training; ``wall_s``: seconds.
+        """
+        last = self.metrics[self.metrics["epoch"] == self.config.epochs - 1].iloc[0]
+        return {"final_acc": self.val_acc("final_sparse"),
+                "final_sparsity": float(self.summary["final_sparse"]["sparsity"]),
+                "best_dense_acc": self.val_acc("best_dense"),
+                "finetuned_dense_acc": self.val_acc("finetuned_dense"),
+                "inference_flops_rel": float(self.summary["flops"]["final_sparse_inference_rel"]),
+                "train_flops_rel": float(last["train_flops_rel"]), "wall_s": self.wall_s}
+
+    def load_model(self, output: str, splits: Splits) -> nn.Module:
+        """Output model ``output`` (``<output>.pt``) in a fresh classifier for ``splits``, in eval mode."""
+        model = build_classifier(self.config.model, splits.num_classes,
+                                 tuple(splits.val.tensors[0].shape[1:]), self.config.width)
+        model.load_state_dict(checkpoint.load(self.out / f"{output}.pt")["state_dict"])
+        return model.eval()
+
+
+def validation_splits(config: TrainConfig) -> Splits:
+    """The :class:`~acdc.data.Splits` of ``config`` (its validation set is what the runs report on)."""
+    return load_splits(config.data, config.data_root, config.image_size, config.subset, config.val_subset,
+                       config.seed)
+
+
+def train(config: TrainConfig) -> TrainedRun:
+    """Run ``config`` into ``config.out`` (resuming a checkpoint there) and read its outputs back.
+
+    A finished run in ``config.out`` is not trained again; one with another configuration raises the
+    trainer's ``ValueError`` naming the differing keys.
+    """
+    out = Path(config.out)
+    start = time.perf_counter()
+    trainer = Trainer(config, resume=(out / CHECKPOINT).is_file(), progress=False)
+    try:
+        trainer.fit()
+    finally:
+        trainer.close()
+    summary = json.loads((out / "summary.json").read_text())
+    return TrainedRun(config, summary, pd.read_csv(out / "metrics.csv"), out, time.perf_counter() - start)
+
+
+def train_method(recipe: ImageRecipe, out: Path, method: str, sparsity: float, seed: int, label: str = "",
+                 **changes: Any) -> TrainedRun:
+    """Train ``method`` at ``sparsity`` with ``seed`` (AC/DC with its dense fine-tune) under ``out/runs``.
+
+    The run's folder is ``<label>-<sparsity>-seed<seed>``, ``label`` defaulting to ``method``; ``changes``
+    are further :class:`~acdc.config.TrainConfig` fields (``projection``, ``exclude``, ``corrupt_labels``, …).
+    """
+    folder = out / "runs" / f"{label or method}-{sparsity:g}-seed{seed}"
+    return train(recipe.train_config(folder, method=method, sparsity=sparsity, seed=seed,
+                                     dense_finetune=method == "acdc", **changes))

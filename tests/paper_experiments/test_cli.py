@@ -1,0 +1,80 @@
+"""Command line, presets and overrides of :mod:`paper_experiments`: bad input gives named errors."""
+
+import pytest
+
+from paper_experiments import cli
+from paper_experiments.common import fashion_mnist_missing, parse_override
+from paper_experiments.registry import EXPERIMENTS, get_experiment, resolve
+
+
+def test_list_names_every_experiment(capsys):
+    assert cli.main(["list"]) == 0
+    printed = capsys.readouterr().out
+    assert all(name in printed for name in EXPERIMENTS)
+
+
+def test_unknown_experiment_is_named():
+    with pytest.raises(ValueError, match=r"experiment must be one of \[.*'table1'.*\]; "
+                                         r"got experiment='tabel1'"):
+        get_experiment("tabel1")
+
+
+def test_unknown_config_key_is_named():
+    with pytest.raises(ValueError, match=r"unknown config key\(s\) \['epoch'\] for experiment 'figure1'; "
+                                         r"allowed: \[.*'epochs'.*\]"):
+        resolve("figure1", "quick", overrides={"epoch": 3})
+
+
+def test_unknown_preset_is_named():
+    with pytest.raises(ValueError, match=r"preset must be one of \['full', 'quick'\]; got preset='medium'"):
+        resolve("theory", "medium")
+
+
+def test_bad_config_value_is_named():
+    with pytest.raises(ValueError, match=r"seed must be"):
+        resolve("theory", "quick", seed=-1)
+    with pytest.raises(ValueError, match=r"methods has unknown name\(s\) \['sgd'\]"):
+        resolve("table1", "quick", overrides={"methods": ["acdc", "sgd"]})
+    with pytest.raises(ValueError, match=r"level must be one of \['char', 'word'\]; got level='byte'"):
+        resolve("table4", "quick", overrides={"level": "byte"})
+    with pytest.raises(ValueError, match=r"seeds must be in >= 1; got seeds=0"):
+        resolve("agreement", "quick", overrides={"seeds": 0})
+    with pytest.raises(ValueError, match=r"sparsities must be in \[0, 1\) \(fraction of zeros\); "
+                                         r"got sparsities=1.0"):
+        resolve("figure2b", "quick", overrides={"sparsities": (0.9, 1.0)})
+
+
+def test_overrides_and_seed_apply():
+    config = resolve("table4", "quick", seed=3, overrides={"sparsities": [0.8, 0.9]})[1]
+    assert config.seed == 3 and config.sparsities == (0.8, 0.9)
+
+
+def test_override_parsing():
+    assert parse_override("sparsities=(0.8, 0.9)") == ("sparsities", (0.8, 0.9))
+    assert parse_override("level=word") == ("level", "word")
+    with pytest.raises(ValueError, match=r"--set takes KEY=VALUE \(e.g. epochs=30\); got 'epochs'"):
+        parse_override("epochs")
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["run", "nope", "--quick"], "experiment must be one of"),
+    (["run", "theory", "--quick", "--set", "bogus=1"], "unknown config key(s) ['bogus']"),
+    (["run", "all", "--quick", "--set", "seed=1"], "--set applies to one experiment"),
+])
+def test_cli_reports_bad_input(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_cli_runs_an_experiment(tmp_path, capsys):
+    assert cli.main(["run", "theory", "--quick", "--seed", "1", "--out", str(tmp_path)]) == 0
+    assert "## theory (quick" in capsys.readouterr().out
+    assert (tmp_path / "results.csv").is_file()
+
+
+def test_missing_fashion_mnist_says_how_to_get_it(tmp_path):
+    assert "apt-get install -y dataset-fashion-mnist" in fashion_mnist_missing(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"experiment 'figure1' needs Fashion-MNIST: .*train-images"):
+        resolve("figure1", "quick", overrides={"data_root": str(tmp_path)})
