@@ -318,8 +318,10 @@ class Trainer:
 
         ``flops``: ``dense_inference`` (forward FLOPs per example of the dense model),
         ``final_sparse_inference`` and ``final_sparse_inference_rel`` (of ``final_sparse``, the model at
-        the end of the method's epochs), ``training`` and ``training_rel`` (the epochs run, absolute
-        and relative to dense training of the same epochs).
+        the end of the method's epochs), ``budget_training`` and ``budget_training_rel`` (training FLOPs
+        up to that epoch: the method's budget, as the paper's tables report it), and ``training`` and
+        ``training_rel`` (all epochs run, a dense fine-tune included; absolute and relative to dense
+        training of the same epochs).
         """
         result: dict[str, Any] = {"epochs_run": self.epoch, "total_epochs": self.total_epochs}
         for name, snapshot in self.outputs.items():
@@ -329,7 +331,8 @@ class Trainer:
         if "final_sparse" in self.outputs:
             final = self.metrics[self.outputs["final_sparse"]["epoch"]]
             flops.update(final_sparse_inference=final["inference_flops"],
-                         final_sparse_inference_rel=final["inference_flops_rel"])
+                         final_sparse_inference_rel=final["inference_flops_rel"],
+                         budget_training=final["train_flops"], budget_training_rel=final["train_flops_rel"])
         if self.metrics:
             last = self.metrics[-1]
             flops.update(training=last["train_flops"], training_rel=last["train_flops_rel"])

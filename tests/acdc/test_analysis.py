@@ -126,3 +126,13 @@ def test_memorization_and_stayed_zero_columns(runs):
     clean = load_splits(config.data, image_size=config.image_size, subset=config.subset,
                         val_subset=config.val_subset, seed=config.seed).train.tensors[1]
     assert int((runs["acdc"].splits.train.tensors[1] != clean).sum()) == 6
+
+
+def test_budget_training_flops_exclude_the_dense_finetune(tmp_path):
+    trainer = Trainer(tiny_config(tmp_path, dense_finetune=True), progress=False)
+    trainer.fit()
+    trainer.close()
+    flops = json.loads((tmp_path / "summary.json").read_text())["flops"]
+    final_epoch = trainer.budget_epochs - 1
+    assert flops["budget_training_rel"] == trainer.metrics[final_epoch]["train_flops_rel"]
+    assert flops["budget_training_rel"] < flops["training_rel"] < 1.0  # fine-tune epochs are dense
