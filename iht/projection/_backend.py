@@ -46,3 +46,12 @@ def like(mask_np: np.ndarray, x: Any) -> Any:
 
         return torch.from_numpy(mask_np).to(x.device)
     return mask_np
+
+
+def masked_copy(x: Any, mask: Any) -> Any:
+    """A copy of ``x`` with ``+0.0`` where ``mask`` is False (same array type, dtype and device)."""
+    if is_tensor(x):
+        import torch
+
+        return torch.where(mask, x.detach(), torch.zeros((), dtype=x.dtype, device=x.device))
+    return np.where(mask, x, x.dtype.type(0))

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from iht.projection._backend import is_tensor, size_of
+from iht.projection._backend import masked_copy, size_of
 from iht.projection.erk import erk_counts
 from iht.projection.errors import check_arrays, check_int, check_k, check_sparsity, item_name
 from iht.projection.masking import apply_masks_
@@ -46,7 +46,7 @@ class Projection(ABC):
     def project(self, x: Any) -> Any:
         """Projected copy of a single array: ``x`` with the dropped entries set to zero."""
         mask = self.mask(x)
-        return (x.detach() if is_tensor(x) else x) * mask
+        return masked_copy(x, mask)
 
     def project_(self, arrays: Mapping[str, Any]) -> dict[str, Any]:
         """Zero the dropped entries of every array in place; return the masks used."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from iht.projection._backend import is_tensor, size_of
+from iht.projection._backend import masked_copy, size_of
 from iht.projection.errors import check_array, check_arrays, check_k, item_name
 from iht.projection.selection import topk_masks
 from iht.projection.sparsity import k_from_sparsity
@@ -50,7 +50,7 @@ def hard_threshold(x: Any, k: int) -> Any:
     Parameters and tie rule as in :func:`topk_mask`; the result has the dtype and type of ``x``.
     """
     mask = topk_mask(x, k)
-    return x * mask if not is_tensor(x) else x.detach() * mask
+    return masked_copy(x, mask)
 
 
 def global_topk_masks(arrays: Mapping[str, Any], k: int) -> dict[str, Any]:

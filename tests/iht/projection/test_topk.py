@@ -125,3 +125,8 @@ def test_layerwise_keeps_the_rounded_count_in_each_layer(arrays_, sparsity):
 def test_k_zero_and_k_size(x):
     assert not topk_mask(x, 0).any()
     assert topk_mask(x, x.size).all()
+
+
+def test_hard_threshold_writes_positive_zeros():
+    out = hard_threshold(np.array([0.5, -2.0, 1.0, -1.0]), 2)
+    assert out.tolist() == [0.0, -2.0, 1.0, 0.0] and not np.signbit(out[[0, 3]]).any()
