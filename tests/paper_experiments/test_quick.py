@@ -68,3 +68,15 @@ def test_projection_rows_have_their_metric(tmp_path):
     assert set(iht_rows["projection"]) == set(acdc_rows["projection"]) == {"global", "layerwise", "erk", "nm"}
     assert all(math.isfinite(v) for v in iht_rows["final_gap"])
     assert all(0 <= v <= 1 for v in acdc_rows["val_acc"])
+
+
+def test_memorization_is_read_at_the_final_sparse_epoch(tmp_path):
+    if fashion_mnist_missing():
+        pytest.skip(f"needs Fashion-MNIST: {fashion_mnist_missing()}")
+    results = run_experiment("figure2b", "quick", tmp_path, seed=0)
+    epochs = pd.read_csv(tmp_path / "epochs.csv")
+    for row in results.itertuples():
+        run_epochs = epochs[epochs["sparsity_target"] == row.sparsity]
+        final = run_epochs[run_epochs["phase"] == "compressed"].iloc[-1]
+        assert row.final_true_acc == pytest.approx(final["memorized_true_acc"])
+        assert row.final_corrupt_acc == pytest.approx(final["memorized_corrupt_acc"])
