@@ -255,7 +255,7 @@ class SparsityController(ABC):
     def _grad_hook(self, name: str):
         def mask_gradient(grad: torch.Tensor) -> torch.Tensor | None:
             self.observe_dense_gradient(name, grad)
-            return grad.masked_fill(~self.masks.get(name), 0) if self.sparse else None
+            return self.masks.mask_gradient(name, grad) if self.sparse else None
 
         return mask_gradient
 

@@ -16,8 +16,6 @@ from collections.abc import Iterable, Mapping
 import torch
 from torch import nn
 
-from iht.projection import apply_masks_
-
 PRUNABLE_TYPES: tuple[type[nn.Module], ...] = (nn.modules.conv._ConvNd, nn.Linear, nn.MultiheadAttention)
 """Module types whose weight (:func:`weight_attribute`) is prunable by default."""
 
@@ -109,20 +107,50 @@ class WeightMasks:
     ----------
     version : int
         Incremented by :meth:`set_` and :meth:`fill_`, so that derived values (densities) can be cached.
+
+    Notes
+    -----
+    The per-step work of a sparse phase (:meth:`apply_` after every optimiser step, :meth:`mask_gradient`
+    in the backward pass) multiplies by the mask in the weight's dtype, cached per mask
+    (:meth:`multiplier`): on CPU this is 5-15x faster than ``masked_fill_`` with the bool mask (benchmark
+    ``acdc_step.ACDCStepResNet20.time_ours_mask_upkeep``). A negative weight becomes ``-0.0``, which
+    compares equal to 0; a non-finite value in a pruned position stays non-finite (``nan * 0``), which only
+    a diverged run produces.
     """
 
     def __init__(self, model: nn.Module, weights: Mapping[str, nn.Parameter]) -> None:
         self.model = model
         self.weights = dict(weights)
         self.version = 0
+        self._owners = {name: _owner(model, name) for name in self.weights}
+        self._multipliers: dict[str, tuple[tuple, torch.Tensor]] = {}
         for name, weight in self.weights.items():
-            module, attr = _owner(model, name)
+            module, attr = self._owners[name]
             module.register_buffer(attr + MASK_SUFFIX, torch.ones_like(weight, dtype=torch.bool))
 
     def get(self, name: str) -> torch.Tensor:
         """Current mask of weight ``name`` (the buffer itself, looked up on the module)."""
-        module, attr = _owner(self.model, name)
+        module, attr = self._owners[name]
         return getattr(module, attr + MASK_SUFFIX)
+
+    def multiplier(self, name: str) -> torch.Tensor:
+        """Mask of weight ``name`` in the weight's dtype and device (1 kept, 0 pruned).
+
+        Cached; rebuilt when the mask buffer is replaced or written in place (any in-place write, such
+        as ``load_state_dict`` or :meth:`set_`, bumps the tensor's version counter) or when the weight's
+        dtype or device changes.
+        """
+        mask, weight = self.get(name), self.weights[name]
+        key = (mask.data_ptr(), mask._version, weight.dtype, weight.device)
+        cached = self._multipliers.get(name)
+        if cached is None or cached[0] != key:
+            cached = (key, mask.to(weight.dtype))
+            self._multipliers[name] = cached
+        return cached[1]
+
+    def mask_gradient(self, name: str, grad: torch.Tensor) -> torch.Tensor:
+        """``grad`` of weight ``name`` with pruned entries zeroed, as a new tensor (``grad`` untouched)."""
+        return grad * self.multiplier(name)
 
     def as_dict(self) -> dict[str, torch.Tensor]:
         """Weight name -> mask buffer."""
@@ -141,8 +169,10 @@ class WeightMasks:
         self.version += 1
 
     def apply_(self) -> None:
-        """Zero every weight where its mask is False, in place."""
-        apply_masks_(self.weights, self.as_dict())
+        """Zero every weight where its mask is False, in place (outside autograd)."""
+        with torch.no_grad():
+            for name, weight in self.weights.items():
+                weight.mul_(self.multiplier(name))
 
     def model_state(self) -> dict[str, torch.Tensor]:
         """A copy of ``model.state_dict()`` without the mask buffers (loads into a fresh architecture)."""

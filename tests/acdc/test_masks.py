@@ -1,0 +1,62 @@
+"""WeightMasks: the cached dtype multipliers of the sparse-phase hot path follow every change of a mask."""
+
+from __future__ import annotations
+
+import torch
+
+from acdc.masks import WeightMasks, prunable_weights
+from tests.acdc.helpers import tiny_net
+
+
+def _masks(seed: int = 0) -> tuple[torch.nn.Module, WeightMasks]:
+    model = tiny_net(seed)
+    return model, WeightMasks(model, prunable_weights(model))
+
+
+def _random_masks(masks: WeightMasks, seed: int) -> dict[str, torch.Tensor]:
+    generator = torch.Generator().manual_seed(seed)
+    return {n: torch.rand(w.shape, generator=generator) < 0.3 for n, w in masks.weights.items()}
+
+
+def _assert_zero_exactly_where_pruned(masks: WeightMasks, expected: dict[str, torch.Tensor]) -> None:
+    for name, weight in masks.weights.items():
+        assert torch.equal(weight != 0, expected[name]), name
+
+
+def test_apply_zeroes_exactly_the_pruned_weights_after_set():
+    _, masks = _masks()
+    first, second = _random_masks(masks, 1), _random_masks(masks, 2)
+    masks.set_(first)
+    masks.apply_()
+    _assert_zero_exactly_where_pruned(masks, first)
+    for weight in masks.weights.values():  # dense again, then a different mask: the cache must follow
+        with torch.no_grad():
+            weight.normal_()
+    masks.set_(second)
+    masks.apply_()
+    _assert_zero_exactly_where_pruned(masks, second)
+
+
+def test_multiplier_follows_masks_loaded_with_the_model_state_dict():
+    model, masks = _masks()
+    masks.set_(_random_masks(masks, 1))
+    masks.apply_()  # caches the multipliers of the first masks
+    source, source_masks = _masks(seed=5)
+    loaded = _random_masks(source_masks, 3)
+    source_masks.set_(loaded)
+    model.load_state_dict(source.state_dict())  # writes the buffers in place, bypassing set_
+    masks.apply_()
+    _assert_zero_exactly_where_pruned(masks, loaded)
+
+
+def test_multiplier_follows_the_weight_dtype_and_the_gradient_is_masked_out_of_place():
+    model, masks = _masks()
+    chosen = _random_masks(masks, 4)
+    masks.set_(chosen)
+    model.double()
+    name = next(iter(masks.weights))
+    assert masks.multiplier(name).dtype == torch.float64
+    grad = torch.ones_like(masks.weights[name])
+    masked = masks.mask_gradient(name, grad)
+    assert torch.equal(masked != 0, chosen[name])
+    assert torch.equal(grad, torch.ones_like(grad))
