@@ -79,18 +79,13 @@ class Scan:
 
 
 def _sample(flats: Sequence[np.ndarray], total: int) -> np.ndarray:
-    """Magnitudes at every ``stride``-th position of the concatenation, sorted."""
+    """Magnitudes at every ``stride``-th position of the concatenation (a new array, unsorted)."""
     stride = max(MIN_STRIDE, total // SAMPLE)
     pieces, offset = [], 0
     for flat in flats:
         pieces.append(np.abs(flat[(-offset) % stride :: stride]))
         offset += flat.size
-    return np.sort(np.concatenate(pieces))
-
-
-def _run_length(sorted_values: np.ndarray, value: np.floating) -> int:
-    left = np.searchsorted(sorted_values, value, side="left")
-    return int(np.searchsorted(sorted_values, value, side="right") - left)
+    return np.concatenate(pieces)
 
 
 def brackets(flats: Sequence[np.ndarray], k: int) -> list[Bracket]:
@@ -110,15 +105,18 @@ def brackets(flats: Sequence[np.ndarray], k: int) -> list[Bracket]:
     index = min(int(below * size), size - 1)
     delta = int(_SIGMAS * math.sqrt(size * below * (1.0 - below))) + 16
     zero, inf = sample.dtype.type(0), sample.dtype.type(np.inf)
+    ends = [i for i in (index - delta, index + delta) if 0 <= i < size]
+    if ends:
+        sample.partition(ends)  # linear time: only the two order statistics are needed, not a sort
     lo = sample[index - delta] if index >= delta else zero
     hi = sample[index + delta] if index + delta < size else inf
     if lo == hi:
         return [Bracket(lo, hi)]
     attempts = []
-    if _run_length(sample, lo) > delta:
+    if np.count_nonzero(sample == lo) > delta:  # lo is a heavily repeated value
         attempts.append(Bracket(lo, lo))
         lo = np.nextafter(lo, inf)
-    if _run_length(sample, hi) > delta:
+    if np.count_nonzero(sample == hi) > delta:
         attempts.append(Bracket(hi, hi))
         hi = np.nextafter(hi, zero)
     return [Bracket(lo, hi), *attempts]
@@ -194,10 +192,10 @@ def scan(
         with ThreadPoolExecutor(len(runs)) as pool:
             results = list(pool.map(lambda run: _scan_run(flats, masks, bracket, run), runs))
     found = [piece for *_, pieces in results for piece in pieces]
-    positions = [
-        np.concatenate([where for index, where, _ in found if index == array] or [np.empty(0, np.intp)])
-        for array in range(len(flats))
-    ]
+    by_array: list[list[np.ndarray]] = [[] for _ in flats]
+    for index, where, _ in found:
+        by_array[index].append(where)
+    positions = [np.concatenate(pieces) if pieces else np.empty(0, np.intp) for pieces in by_array]
     magnitudes = np.concatenate([magnitude for *_, magnitude in found] or [np.empty(0, flats[0].dtype)])
     return Scan(
         above=sum(result[0] for result in results),
