@@ -1,4 +1,4 @@
-"""One AC/DC training step of ResNet20 on CPU (batch 128 of 3x32x32): compressed phase against dense.
+"""One AC/DC training step of ResNet20 on CPU (batch 128 of 3x32x32, channels-last as the trainer runs it).
 
 The peer of every benchmark here is the dense step (``time_peer_dense_step``), so the ratios read:
 
@@ -20,6 +20,7 @@ from torch import nn
 from acdc.controller import ACDCController
 from acdc.models.resnet20 import resnet20
 from acdc.schedule import Schedule
+from acdc.trainer import memory_format_for
 from iht.projection import TopK
 
 SPARSITY = 0.9
@@ -33,6 +34,7 @@ class ACDCStepResNet20:
         self.loss = nn.CrossEntropyLoss()
         generator = torch.Generator().manual_seed(0)
         self.inputs = torch.randn(128, 3, 32, 32, generator=generator)
+        self.inputs = self.inputs.contiguous(memory_format=memory_format_for(resnet20(), (3, 32, 32)))
         self.targets = torch.randint(0, 10, (128,), generator=generator)
         self.runs = {"dense": self._controlled_model(0), "compressed": self._controlled_model(1)}
         _, self.controller = self.runs["compressed"]
@@ -47,6 +49,7 @@ class ACDCStepResNet20:
     def _controlled_model(epoch: int) -> tuple[nn.Module, ACDCController]:
         torch.manual_seed(0)
         model = resnet20()
+        model.to(memory_format=memory_format_for(model, (3, 32, 32)))  # as the trainer runs it
         optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
         schedule = Schedule.from_lengths([("dense", 1), ("compressed", 1)])
         controller = ACDCController(model, optimizer, schedule, TopK(sparsity=SPARSITY))

@@ -10,9 +10,9 @@ import torch
 
 from acdc import checkpoint
 from acdc.models import resnet20
-from acdc.trainer import CHECKPOINT, Trainer
+from acdc.trainer import CHECKPOINT, Trainer, memory_format_for
 from iht.projection import k_from_sparsity
-from tests.acdc.helpers import tiny_config
+from tests.acdc.helpers import tiny_config, tiny_net
 
 
 def run(config, until=None, resume=False):
@@ -98,3 +98,17 @@ def test_checkpoint_rules_are_named(tmp_path):
         Trainer(tiny_config(tmp_path / "other"), resume=True, progress=False)
     state = checkpoint.load(tmp_path / "run" / CHECKPOINT)  # weights_only=True loads it
     assert state["epoch"] == 1 and not (tmp_path / "run" / (CHECKPOINT + ".tmp")).exists()
+
+
+def test_convolutional_image_models_train_in_channels_last_layout(tmp_path):
+    assert memory_format_for(tiny_net(), (1, 6, 6)) == torch.channels_last
+    assert memory_format_for(torch.nn.Sequential(torch.nn.Linear(4, 2)), (4,)) == torch.preserve_format
+    trainer = Trainer(tiny_config(tmp_path, epochs=2, schedule="dense:1,compressed:1"), progress=False)
+    try:
+        conv = next(w for w in trainer.model.parameters() if w.dim() == 4 and w.shape[1] > 1)
+        assert conv.is_contiguous(memory_format=torch.channels_last) and not conv.is_contiguous()
+        trainer.fit()
+    finally:
+        trainer.close()
+    fresh = resnet20(in_channels=trainer.splits.train.tensors[0].shape[1], width=2)
+    fresh.load_state_dict(checkpoint.load(tmp_path / "final_sparse.pt")["state_dict"])  # any layout loads
