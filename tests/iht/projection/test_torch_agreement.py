@@ -15,6 +15,7 @@ from iht.projection import (
     ERKTopK,
     LayerwiseTopK,
     TopK,
+    apply_mask_,
     global_topk_masks,
     hard_threshold,
     nm_mask,
@@ -97,3 +98,34 @@ def test_requires_grad_parameters_are_accepted():
     masks = TopK(k=1).project_({"w": w})
     assert masks["w"].sum() == 1
     assert w.detach().tolist() == [[0.0, -3.0], [0.0, 0.0]]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+@given(case=array_and_k())
+def test_apply_mask_agrees_with_numpy_bitwise(device, dtype, case):
+    x, k = case
+    mask = topk_mask(x, k)
+    expected = apply_mask_(x.astype(np.float32), mask)  # a product: -0.0 for dropped negatives
+    tensor = torch.from_numpy(x.astype(np.float32)).to(device=device, dtype=getattr(torch, dtype))
+    apply_mask_(tensor, torch.from_numpy(mask).to(device))
+    ours = tensor.float().cpu().numpy()
+    if dtype == "float32":
+        assert np.array_equal(ours.view(np.uint32), expected.view(np.uint32))  # signs of zeros too
+    assert np.array_equal(ours == 0, (expected == 0) | ~mask)
+
+
+def test_apply_mask_on_cpu_tensors_is_seen_by_autograd_and_follows_strides():
+    w = torch.randn(4, 3, 2, 2, requires_grad=True)
+    saved = w * 1.0
+    out = (saved ** 2).sum()
+    before = saved._version
+    keep = torch.rand(4, 3, 2, 2, generator=torch.Generator().manual_seed(0)) > 0.5
+    apply_mask_(saved.detach(), keep)
+    assert saved._version > before
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.backward()
+    channels_last = torch.randn(4, 3, 2, 2).contiguous(memory_format=torch.channels_last)
+    expected = torch.where(keep, channels_last, torch.zeros(()))
+    apply_mask_(channels_last, keep)
+    assert torch.equal(channels_last, expected)
