@@ -18,6 +18,8 @@ import ast
 import dataclasses
 import json
 import math
+import sys
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,6 +135,11 @@ def output_folder(out: str | Path) -> Path:
 def seeds_of(config: ExperimentConfig, count: int) -> tuple[int, ...]:
     """The ``count`` seeds ``config.seed, config.seed + 1, …`` of a repeated run."""
     return tuple(range(config.seed, config.seed + check_int(count, "seeds", 1)))
+
+
+def log_progress(message: str) -> None:
+    """One timestamped line on stderr: long experiments report each training run as it starts and ends."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def tidy(rows: Iterable[Mapping[str, Any]], config: ExperimentConfig) -> pd.DataFrame:

@@ -7,9 +7,9 @@ shipped with gensim (same domain as WikiText), character level by default (the w
 too slow for this CPU), the schedule :func:`acdc.lm_schedule` (48 epochs) with each epoch scaled to
 ``epoch_steps`` optimiser steps, and a dense baseline trained for the same steps.
 
-Kept dense: both embeddings, and the output head (tied to the token embedding). The attention input
-projections (``in_proj_weight``) are not ``nn.Linear`` modules, so :mod:`acdc.masks` does not prune them
-either; ``pruned_share`` records the share of the non-embedding parameters that AC/DC does prune.
+Kept dense: both embeddings, and the output head (tied to the token embedding). Pruned: every other
+weight matrix, the attention input projections (``in_proj_weight``) included; ``pruned_share`` records
+the share of the non-embedding parameters under AC/DC's masks (the rest: biases and layer norms).
 """
 
 from __future__ import annotations
@@ -30,7 +30,14 @@ from acdc.errors import check_choice
 from acdc.masks import prunable_weights
 from acdc.models import transformer_lm
 from iht.projection import TopK
-from paper_experiments.common import Experiment, ExperimentConfig, output_folder, tidy, write_outputs
+from paper_experiments.common import (
+    Experiment,
+    ExperimentConfig,
+    log_progress,
+    output_folder,
+    tidy,
+    write_outputs,
+)
 from paper_experiments.lm_training import FINETUNE, LMRecipe, perplexity, train_lm
 from paper_experiments.plots import figure, save, shade_phases
 
@@ -112,7 +119,8 @@ def run(config: Config, out: Path) -> pd.DataFrame:
                   f"Table 4 analogue: Transformer LM ({config.level} level, Wikipedia excerpt), test "
                   "perplexity",
                   "The dense baseline's perplexity is in `ppl_dense`. `pruned_share`: share of the "
-                  "non-embedding parameters under AC/DC's masks (attention input projections stay dense).")
+                  "non-embedding parameters under AC/DC's masks (all weight matrices but the embeddings "
+                  "and the tied head; biases and layer norms stay dense).")
     return results
 
 
@@ -125,10 +133,12 @@ def _one_run(config: Config, sparsity: float, vocab_size: int,
     prunable = sum(w.numel() for w in prunable_weights(model, config.exclude).values())
     start = time.perf_counter()
     projection = TopK(sparsity=sparsity) if sparsity else None
+    method = "acdc" if projection else "dense"
+    log_progress(f"training the language model: {method} at sparsity {sparsity:g}")
     trained = train_lm(model, splits["train"], splits["val"], lm_schedule(), projection, config.recipe(),
                        config.exclude)
     wall_s = time.perf_counter() - start
-    method = "acdc" if projection else "dense"
+    log_progress(f"{method} at sparsity {sparsity:g}: done in {wall_s:.0f} s")
     ppl = dict.fromkeys(OUTPUTS.values(), float("nan"))
     for output, column in (OUTPUTS if projection else DENSE_OUTPUTS).items():
         model.load_state_dict(trained.states[output], strict=False)

@@ -9,6 +9,7 @@ and returns a :class:`TrainedRun`: the summary, the per-epoch metrics and the sa
 from __future__ import annotations
 
 import json
+import sys
 import time
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -22,7 +23,7 @@ from acdc.config import TrainConfig
 from acdc.data import DEFAULT_ROOT, Splits, load_splits
 from acdc.models import build_classifier
 from acdc.trainer import CHECKPOINT, Trainer
-from paper_experiments.common import ExperimentConfig
+from paper_experiments.common import ExperimentConfig, log_progress
 
 QUICK_IMAGES: dict[str, Any] = {
     "image_size": 8, "subset": 512, "val_subset": 256, "epochs": 4, "width": 8,
@@ -111,13 +112,19 @@ def train(config: TrainConfig) -> TrainedRun:
     """
     out = Path(config.out)
     start = time.perf_counter()
-    trainer = Trainer(config, resume=(out / CHECKPOINT).is_file(), progress=False)
+    resume = (out / CHECKPOINT).is_file()
+    log_progress(f"{out.name}: {'resuming' if resume else 'training'} {config.method} at sparsity "
+                 f"{config.sparsity:g}, {config.epochs} epochs")
+    trainer = Trainer(config, resume=resume, progress=sys.stderr.isatty())
     try:
         trainer.fit()
     finally:
         trainer.close()
     summary = json.loads((out / "summary.json").read_text())
-    return TrainedRun(config, summary, pd.read_csv(out / "metrics.csv"), out, time.perf_counter() - start)
+    wall_s = time.perf_counter() - start
+    final_acc = summary["final_sparse"]["val_acc"]
+    log_progress(f"{out.name}: done in {wall_s:.0f} s, final model val acc {final_acc:.4f}")
+    return TrainedRun(config, summary, pd.read_csv(out / "metrics.csv"), out, wall_s)
 
 
 def train_method(recipe: ImageRecipe, out: Path, method: str, sparsity: float, seed: int, label: str = "",
