@@ -62,13 +62,14 @@ Modules
 ``cli``           ``python -m acdc train|demo``
 """
 
-from acdc.controller import ACDCController, PhaseRecord, SparsityController
+from acdc.controller import ACDCController, LayerCollapseWarning, PhaseRecord, SparsityController
 from acdc.masks import WeightMasks, prunable_weights
 from acdc.optim import reset_optimizer_state
 from acdc.schedule import Phase, PhaseSpan, Schedule, alternating_schedule, lm_schedule, paper_schedule
 
 __all__ = [
     "ACDCController",
+    "LayerCollapseWarning",
     "Phase",
     "PhaseRecord",
     "PhaseSpan",

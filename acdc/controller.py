@@ -16,6 +16,7 @@ optimiser state.
 
 from __future__ import annotations
 
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -207,6 +208,7 @@ class SparsityController(ABC):
         masks by construction.
         """
         masks = broadcast_from_rank0(projection.masks({n: w.detach() for n, w in self.masks.weights.items()}))
+        warn_if_layers_emptied(masks, projection)
         if self._previous_masks is not None:
             new = sum(int((masks[n] & ~old).sum()) for n, old in self._previous_masks.items())
             self.mask_change = new / max(1, sum(int(m.sum()) for m in masks.values()))
@@ -258,6 +260,27 @@ class SparsityController(ABC):
             return self.masks.mask_gradient(name, grad) if self.sparse else None
 
         return mask_gradient
+
+
+class LayerCollapseWarning(UserWarning):
+    """A projection kept no weight of a whole layer: the layer's output no longer depends on its input."""
+
+
+def warn_if_layers_emptied(masks: Mapping[str, torch.Tensor], projection: Projection) -> None:
+    """Warn with :class:`LayerCollapseWarning` when a mask keeps none of its layer's weights.
+
+    A global magnitude top-k at high sparsity can do this to layers whose weights are smallest (weights
+    before batch norm are scale-invariant, and their scales drift apart across layers). The emptied layer
+    outputs a constant, so unless a skip connection bypasses it the model's output no longer depends on
+    its input and no gradient reaches the layers before it. Per-layer densities (ERK, layerwise) rule
+    this out by construction.
+    """
+    empty = [name for name, mask in masks.items() if not bool(mask.any())]
+    if empty:
+        warnings.warn(f"{projection!r} keeps no weight of {empty}: these layers output constants, which "
+                      "cuts the model's output off its input unless a skip connection bypasses them; use "
+                      "per-layer densities (projection 'erk' or 'layerwise') or exclude= these layers",
+                      LayerCollapseWarning, stacklevel=3)
 
 
 def broadcast_from_rank0(masks: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

@@ -8,7 +8,7 @@ N:M masks, ERK layer densities, random masks, the ``k``/``sparsity`` conversion,
 
 from iht.projection.erk import erk_counts, erk_densities
 from iht.projection.masking import apply_mask_, apply_masks_
-from iht.projection.nm import default_nm_axis, nm_mask
+from iht.projection.nm import default_nm_axis, nm_mask, nm_masks
 from iht.projection.projections import NM, ERKTopK, LayerwiseTopK, Projection, RandomMask, TopK
 from iht.projection.random_masks import random_mask
 from iht.projection.sparsity import k_from_sparsity, sparsity_from_k
@@ -31,6 +31,7 @@ __all__ = [
     "k_from_sparsity",
     "layerwise_topk_masks",
     "nm_mask",
+    "nm_masks",
     "random_mask",
     "sparsity_from_k",
     "topk_mask",

@@ -16,13 +16,14 @@ in blocks that stay in cache, each block's M columns copied contiguous once.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from iht.projection._backend import is_tensor, like, numpy_view
 from iht.projection.bracket import BLOCK
-from iht.projection.errors import check_array, check_int
+from iht.projection.errors import check_array, check_arrays, check_int, item_name
 
 
 def default_nm_axis(ndim: int) -> int:
@@ -47,6 +48,17 @@ def nm_mask(x: Any, n: int = 2, m: int = 4, axis: int | None = None) -> Any:
     bool mask shaped like ``x``, same array type and device.
     """
     check_array(x)
+    return _nm_mask_of_valid(x, n, m, axis, "x")
+
+
+def nm_masks(arrays: Mapping[str, Any], n: int = 2, m: int = 4, axis: int | None = None) -> dict[str, Any]:
+    """:func:`nm_mask` of every array of ``arrays`` (name -> array), each scanned for NaN once."""
+    check_arrays(arrays)
+    return {key: _nm_mask_of_valid(a, n, m, axis, item_name(key)) for key, a in arrays.items()}
+
+
+def _nm_mask_of_valid(x: Any, n: int, m: int, axis: int | None, name: str) -> Any:
+    """:func:`nm_mask` of ``x`` already checked by :func:`check_array`; ``name`` is how messages call it."""
     m = check_int(m, "m", 1)
     n = check_int(n, "n", 0)
     if n > m:
@@ -57,8 +69,8 @@ def nm_mask(x: Any, n: int = 2, m: int = 4, axis: int | None = None) -> Any:
     axis = check_int(axis, "axis", -ndim, ndim - 1) % ndim
     if x.shape[axis] % m:
         raise ValueError(
-            f"x.shape[{axis}]={x.shape[axis]} is not divisible by m={m}; N:M groups of m "
-            f"consecutive entries run along axis {axis} of x with shape {tuple(x.shape)}"
+            f"{name}.shape[{axis}]={x.shape[axis]} is not divisible by m={m}; N:M groups of m "
+            f"consecutive entries run along axis {axis} of {name} with shape {tuple(x.shape)}"
         )
     if n in (0, m):
         return like(np.full(tuple(x.shape), n == m), x)

@@ -25,7 +25,7 @@ from iht.projection._backend import masked_copy, size_of
 from iht.projection.erk import erk_counts
 from iht.projection.errors import check_arrays, check_int, check_k, check_sparsity, item_name
 from iht.projection.masking import apply_masks_
-from iht.projection.nm import nm_mask
+from iht.projection.nm import nm_masks
 from iht.projection.random_masks import random_mask
 from iht.projection.selection import topk_masks
 from iht.projection.sparsity import k_from_sparsity
@@ -130,8 +130,7 @@ class NM(Projection):
     axis: int | None = None
 
     def masks(self, arrays: Mapping[str, Any]) -> dict[str, Any]:
-        check_arrays(arrays)
-        return {name: nm_mask(a, self.n, self.m, self.axis) for name, a in arrays.items()}
+        return nm_masks(arrays, self.n, self.m, self.axis)
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
 from torch import nn
 
-from acdc.controller import ACDCController
+from acdc.controller import ACDCController, LayerCollapseWarning
 from acdc.masks import prunable_weights
 from acdc.models import transformer_lm
 from acdc.optim import reset_optimizer_state
@@ -53,6 +55,7 @@ def test_pruned_weights_stay_exactly_zero_through_a_sparse_phase(optimizer):
         assert not torch.equal(trained, kept_before[name][mask])  # the kept weights do train
 
 
+@pytest.mark.filterwarnings("ignore::acdc.controller.LayerCollapseWarning")  # 0.97 empties the linear layer
 @pytest.mark.parametrize("sparsity", [0.5, 0.75, 0.9, 0.97])
 def test_global_sparsity_is_exact(sparsity):
     _, _, controller = make(projection=TopK(sparsity=sparsity))
@@ -194,6 +197,7 @@ def test_close_removes_the_hooks():
     assert any(torch.count_nonzero(w[~controller.masks.get(n)]) for n, w in controller.masks.weights.items())
 
 
+@pytest.mark.filterwarnings("ignore::acdc.controller.LayerCollapseWarning")  # residual MLPs may empty
 def test_attention_input_projections_are_pruned_and_stay_zero():
     model = transformer_lm(50, d_model=16, num_layers=1, num_heads=2, max_len=8)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-3)
@@ -210,3 +214,17 @@ def test_attention_input_projections_are_pruned_and_stay_zero():
     weight = model.blocks[0].attention.in_proj_weight
     mask = controller.masks.get("blocks.0.attention.in_proj_weight")
     assert not mask.all() and torch.equal(weight[~mask], torch.zeros_like(weight[~mask]))
+
+
+def test_a_projection_that_empties_a_layer_warns_and_one_that_does_not_is_silent():
+    model, _, controller = make(projection=TopK(sparsity=0.75))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        controller.start_epoch(1)  # both layers keep weights at 75%
+    assert all(bool(m.any()) for m in controller.masks.as_dict().values())
+    model, _, controller = make(projection=TopK(sparsity=0.75))
+    with torch.no_grad():
+        model[0].weight.mul_(1e-6)  # the conv's magnitudes fall below every linear weight kept
+    with pytest.warns(LayerCollapseWarning, match=r"keeps no weight of \['0.weight'\].*'erk'"):
+        controller.start_epoch(1)
+    assert not controller.masks.get("0.weight").any()

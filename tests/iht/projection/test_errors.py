@@ -80,6 +80,10 @@ def test_empty_inputs():
 def test_nm_shape_not_divisible_by_m():
     with pytest.raises(ValueError, match=r"x.shape\[1\]=6 is not divisible by m=4"):
         nm_mask(np.ones((2, 6)))
+    with pytest.raises(ValueError, match=r"arrays\['fc'\].shape\[1\]=6 is not divisible by m=4"):
+        NM().masks({"conv": np.ones((4, 8, 3, 3)), "fc": np.ones((2, 6))})
+    with pytest.raises(ValueError, match=r"arrays\['fc'\] contains 1 NaN"):
+        NM().masks({"conv": np.ones((4, 8, 3, 3)), "fc": np.array([[1.0, np.nan, 2.0, 3.0]])})
 
 
 def test_nm_n_greater_than_m():
