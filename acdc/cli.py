@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train a model with AC/DC or a baseline (--method)")
-    train.add_argument("--config", type=Path, help="JSON file of TrainConfig values (flags override it)")
+    train.add_argument("--config", type=Path,
+                       help="JSON file of TrainConfig values, or a run's config.json (flags override it)")
     train.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_config_flags(train)
@@ -55,8 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
-    """Defaults, then the ``--config`` file, then the flags given; unknown file keys are an error."""
+    """Defaults, then the ``--config`` file, then the flags given; unknown file keys are an error.
+
+    The file holds TrainConfig values, or is a run's ``config.json`` (its ``"config"`` entry is used),
+    so that a run can be repeated or varied from its own record.
+    """
     values = json.loads(args.config.read_text()) if args.config else {}
+    if isinstance(values.get("config"), dict) and "git_revision" in values:
+        values = values["config"]
     for f in fields(TrainConfig):
         if getattr(args, f.name, None) is not None:
             values[f.name] = getattr(args, f.name)

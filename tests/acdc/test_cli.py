@@ -24,6 +24,11 @@ def test_train_command_writes_metrics_plot_and_config(tmp_path, capsys):
     assert info["seed"] == 3
     for name in ("metrics.csv", "sparsity_accuracy.png", "final_sparse.pt", "last_dense.pt"):
         assert (tmp_path / "run" / name).is_file()
+    # a run's own config.json starts a variant of it: its values, then the flags
+    assert main(["train", "--config", str(tmp_path / "run" / "config.json"), "--sparsity", "0.5",
+                 "--out", str(tmp_path / "variant"), "--no-progress"]) == 0
+    variant = json.loads((tmp_path / "variant" / "config.json").read_text())["config"]
+    assert variant == {**info["config"], "sparsity": 0.5, "out": str(tmp_path / "variant")}
 
 
 def test_unknown_flags_and_config_keys_are_named(tmp_path, capsys):
