@@ -158,7 +158,8 @@ def mean_std(frame: pd.DataFrame, by: Sequence[str], values: Sequence[str]) -> p
             return "–"
         if len(series) == 1:
             return f"{series.iloc[0]:.4g}"
-        return f"{series.mean():.4g} ± {series.std():.2g}"
+        std = 0.0 if series.nunique() == 1 else series.std()  # equal runs: 0, not a rounding residue
+        return f"{series.mean():.4g} ± {std:.2g}"
 
     return frame.groupby(list(by), sort=False)[list(values)].agg(describe).reset_index()
 
