@@ -169,7 +169,10 @@ class Trainer:
         FLOPs of the epochs so far, and relative to dense training of those epochs; see
         :mod:`acdc.flops.run`), ``memorized_true_acc`` / ``memorized_corrupt_acc`` (with
         ``corrupt_labels``: accuracy on the corrupted samples against their true and corrupted labels,
-        after the epoch; empty otherwise), and ``sparsity/<weight>`` per layer.
+        after the epoch; empty otherwise), and per layer ``sparsity/<weight>`` and ``norm/<weight>`` (the
+        weight's L2 norm after the epoch: weights before batch norm are scale-invariant, and their norms
+        drifting apart is what lets a global magnitude threshold empty whole layers, see
+        :class:`~acdc.controller.LayerCollapseWarning`).
         """
         if epoch < self.budget_epochs:
             record = self.controller.start_epoch(epoch)
@@ -184,6 +187,7 @@ class Trainer:
             self.scheduler.step()
         val_loss, val_acc = self.evaluate()
         overall, layers = self.weight_sparsity()
+        weights = self.controller.masks.weights
         row = {"epoch": epoch, "phase": phase, "lr": lr, "train_loss": train_loss, "train_acc": train_acc,
                "val_loss": val_loss, "val_acc": val_acc, "sparsity": overall,
                "mask_change": record.mask_change,
@@ -191,7 +195,8 @@ class Trainer:
                **self.flops.inference(self.controller.mask_density()[1]),
                **self.flops.training(self.controller.history),
                **self._memorization(),
-               **{f"sparsity/{name}": value for name, value in layers.items()}}
+               **{f"sparsity/{name}": value for name, value in layers.items()},
+               **{f"norm/{name}": float(w.detach().norm()) for name, w in weights.items()}}
         self.metrics.append(row)
         self._keep_outputs(epoch, phase, val_acc)
         self.epoch = epoch + 1

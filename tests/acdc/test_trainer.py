@@ -77,6 +77,9 @@ def test_outputs_metrics_and_exact_final_sparsity(tmp_path):
     assert float(rows[7]["sparsity"]) == 1 - k_from_sparsity(total, config.sparsity) / total
     assert rows[2]["mask_change"] == "" and 0 <= float(rows[6]["mask_change"]) <= 1
     assert all(f"sparsity/{name}" in rows[0] for name in trainer.controller.masks.weights)
+    final_weights = trainer.controller.masks.weights  # the fine-tune's last epoch leaves them as they are
+    for name, w in final_weights.items():
+        assert float(rows[-1][f"norm/{name}"]) == pytest.approx(float(w.detach().norm()), rel=1e-6)
     # the fine-tune reuses the learning rates of the final compressed phase
     assert [r["lr"] for r in rows[8:]] == [r["lr"] for r in rows[6:8]]
     info = json.loads((out / "config.json").read_text())
