@@ -10,7 +10,8 @@ group, the same rule as :func:`~iht.projection.topk.topk_mask`. The result equal
 ``topk_mask(group, N)`` to every group, computed for all groups at once from the M(M-1)/2 pairwise
 comparisons of the group's entries (no sort): an entry is kept when fewer than N entries beat it.
 The grouped axis is split in place (``(before, groups, M, after)``, a view); numpy works through it
-in blocks that stay in cache, each block's M columns copied contiguous once.
+in blocks that stay in cache, each block's magnitudes copied once into ``(M, after, rows)`` order, so
+that every comparison runs over long contiguous rows (``after`` is 9 for 3×3 convolutions).
 """
 
 from __future__ import annotations
@@ -107,13 +108,14 @@ def _nm_mask_numpy(x: np.ndarray, n: int, m: int, axis: int) -> np.ndarray:
     grouped = np.ascontiguousarray(x).reshape(rows, m, after)
     mask = np.empty(grouped.shape, dtype=bool)
     step = max(1, BLOCK // (m * after))
-    columns = np.empty((m, min(step, rows), after), dtype=x.dtype)
+    columns = np.empty((m, after, min(step, rows)), dtype=x.dtype)
     for start in range(0, rows, step):
         stop = min(start + step, rows)
-        block = columns[:, : stop - start]
-        np.abs(grouped[start:stop].transpose(1, 0, 2), out=block)
+        block = columns[:, :, : stop - start]
+        np.abs(grouped[start:stop].transpose(1, 2, 0), out=block)
         for i, keep in enumerate(_keep_largest(block, n, np.uint8)):
-            mask[start:stop, i] = keep
+            for position in range(after):  # one long strided loop each, not `after`-long ones per row
+                mask[start:stop, i, position] = keep[position]
     return mask.reshape(x.shape)
 
 
