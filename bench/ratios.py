@@ -7,7 +7,8 @@ Usage (from ``bench/``)::
 
 Benchmarks follow the naming of ``benchmarks/common.py``: in each suite (class) and parameter
 combination, every ``time_ours_*`` is divided by every ``time_peer_*`` and ``time_floor_*``; below 1
-means ours is faster than the peer. One table per suite.
+means ours is faster than the peer. One table per suite; ``track_*`` benchmarks (ratios measured inside
+one process) are listed after the tables.
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ def latest_results(results_dir: Path) -> Path:
     return max(files, key=lambda p: json.loads(p.read_text()).get("date", 0))
 
 
-def timings(path: Path) -> dict[str, dict[tuple[str, ...], float]]:
-    """``benchmark name -> {parameter values -> seconds}`` for the ``time_*`` benchmarks."""
+def timings(path: Path, prefix: str = "time_") -> dict[str, dict[tuple[str, ...], float]]:
+    """``benchmark name -> {parameter values -> value}`` for the benchmarks named ``prefix*`` (seconds
+    for ``time_``)."""
     data = json.loads(path.read_text())
     columns = data["result_columns"]
     out = {}
     for name, row in data["results"].items():
-        if not name.split(".")[-1].startswith("time_"):
+        if not name.split(".")[-1].startswith(prefix):
             continue
         record = dict(zip(columns, row))
         values = record["result"] if isinstance(record["result"], list) else [record["result"]]
@@ -74,6 +76,12 @@ def main(argv: list[str]) -> None:
     path = Path(argv[1]) if len(argv) > 1 else latest_results(Path(__file__).parent / "results")
     print(f"results: {path}")
     print(markdown(timings(path)))
+    tracked = timings(path, "track_")
+    if tracked:
+        print("\n### tracked values\n")
+        for name, values in tracked.items():
+            for combo, value in values.items():
+                print(f"- {name}{' ' + ' '.join(map(str, combo)) if combo else ''}: {value:.4g}")
 
 
 if __name__ == "__main__":
