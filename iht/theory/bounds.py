@@ -14,6 +14,7 @@ condition reduce to the Polyak–Łojasiewicz inequality when r = N.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 from iht.theory._checks import check_positive
 
@@ -123,7 +124,10 @@ def descent_guarantee(step: float, beta_2k: float, step_norm2: float) -> float:
     """Guaranteed decrease ``f(θ_t) − f(θ_{t+1}) ≥ ½(1/η − β_2k)·||θ_{t+1} − θ_t||²``.
 
     Non-negative whenever ``η ≤ 1/β_2k``: deterministic IHT started at a k-sparse point never
-    increases f.
+    increases f. The product is evaluated exactly on the float inputs (rational arithmetic) and
+    rounded once, so its sign is exact: it is ``>= 0`` if and only if ``η·β_2k ≤ 1`` holds for the
+    floats passed (``step = 1/beta`` computed in float64 may exceed ``1/β`` by one rounding, and the
+    guarantee is then negative).
 
     Parameters
     ----------
@@ -141,7 +145,7 @@ def descent_guarantee(step: float, beta_2k: float, step_norm2: float) -> float:
     check_positive(step, "step")
     check_positive(beta_2k, "beta_2k")
     check_positive(step_norm2, "step_norm2", allow_zero=True)
-    return 0.5 * (1.0 / step - beta_2k) * step_norm2
+    return float((1 / Fraction(step) - Fraction(beta_2k)) * Fraction(step_norm2) / 2)
 
 
 def jtk_sparsity_requirement(k_star: int, smoothness: float, strong_convexity: float) -> float:

@@ -1,9 +1,10 @@
 """The bounds as functions of constants, the hypothesis checks and the verdicts."""
 
 import math
+from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from iht.constants import Bracket
@@ -45,9 +46,15 @@ def test_sparsity_requirements_and_levels():
     assert theorem1_smoothness_level(k=40, k_star=2, dim=50) == 50
 
 
+@example(step_fraction=1.0, beta=0.1, norm2=1.0)  # float 1/0.1 exceeds 1/0.1: the guarantee is < 0
+@example(step_fraction=1.0, beta=847.4338895034957, norm2=1.0)  # likewise (the flaky case of issue 22)
+@example(step_fraction=1.0, beta=49.0, norm2=1.0)  # float 1/49 is below 1/49: the guarantee is > 0
 @given(step_fraction=st.floats(0.01, 1.0), beta=positive, norm2=positive)
 def test_descent_guarantee_is_nonnegative_iff_step_at_most_one_over_beta(step_fraction, beta, norm2):
-    assert descent_guarantee(step_fraction / beta, beta, norm2) >= 0
+    # The condition η ≤ 1/β is decided exactly on the floats passed (rational arithmetic): a float
+    # step computed as fraction/β can exceed 1/β by a rounding, and then the guarantee is negative.
+    step = step_fraction / beta
+    assert (descent_guarantee(step, beta, norm2) >= 0) == (Fraction(step) * Fraction(beta) <= 1)
     assert descent_guarantee(2.0 / beta, beta, norm2) < 0
 
 
