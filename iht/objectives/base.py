@@ -3,6 +3,10 @@
 An objective is a float64 function ``f: R^N → R`` with a planted ``k*``-sparse point ``θ*`` and
 ``f* = f(θ*)``; it gives values, gradients, Hessians, a matrix dominating every Hessian, and the
 constants it knows in closed form (:class:`~iht.constants.KnownConstants`).
+
+Every public method checks its ``θ`` once, in this base class (:meth:`Objective.check_theta`): a
+real numpy vector of shape ``(N,)`` without NaN or inf. Families implement the unchecked
+``_value``, ``_gradient``, ``_hessian`` and ``_hessian_vector``.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import numpy as np
 from iht.constants.brackets import KnownConstants
 from iht.constants.cpl import cpl_certificate, eigen_certificate
 from iht.constants.eigen import enumerated_extremes
-from iht.projection.errors import check_int
+from iht.projection.errors import check_finite_vector, check_int
 
 AMPLITUDES = ("gaussian", "pm1")
 
@@ -60,29 +64,71 @@ class Objective(ABC):
     f_star: float
     is_quadratic: bool
 
-    @abstractmethod
+    def check_theta(self, theta: np.ndarray, name: str = "theta") -> np.ndarray:
+        """``theta`` as float64 after checking it is a finite real numpy vector of shape ``(N,)``.
+
+        Raises
+        ------
+        TypeError
+            If ``theta`` is not a numpy array of a real (integer or floating) dtype.
+        ValueError
+            If its shape is not ``(N,)`` or it holds NaN or inf.
+        """
+        return check_finite_vector(theta, self.dim, name)
+
     def value(self, theta: np.ndarray) -> float:
         """``f(θ)``."""
+        return self._value(self.check_theta(theta))
 
-    @abstractmethod
     def gradient(self, theta: np.ndarray) -> np.ndarray:
         """``∇f(θ)``, shape (N,)."""
+        return self._gradient(self.check_theta(theta))
+
+    def hessian(self, theta: np.ndarray | None = None) -> np.ndarray:
+        """``∇²f(θ)``, shape (N, N); ``θ`` may be omitted for quadratics (constant Hessian)."""
+        if theta is None and self.is_quadratic:
+            return self._hessian(None)
+        return self._hessian(self.check_theta(theta))
+
+    def hessian_vector(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """``∇²f(θ) v``, shape (N,)."""
+        return self._hessian_vector(self.check_theta(theta), self.check_theta(v, "v"))
+
+    def check_support(self, support: np.ndarray) -> np.ndarray:
+        """``support`` after checking it is a boolean numpy vector of shape ``(N,)``."""
+        if not isinstance(support, np.ndarray) or support.dtype != np.bool_:
+            raise TypeError(f"support must be a boolean numpy.ndarray; got {type(support).__name__} "
+                            f"{getattr(support, 'dtype', '')}".rstrip())
+        if support.shape != (self.dim,):
+            raise ValueError(f"support must have shape ({self.dim},); got shape {support.shape}")
+        return support
+
+    def minimize_on_support(self, support: np.ndarray) -> np.ndarray:
+        """``argmin f(θ)`` over ``θ`` vanishing off the boolean ``support``, shape (N,)."""
+        return self._minimize_on_support(self.check_support(support))
 
     @abstractmethod
-    def hessian(self, theta: np.ndarray) -> np.ndarray:
-        """``∇²f(θ)``, shape (N, N)."""
+    def _value(self, theta: np.ndarray) -> float:
+        """``f(θ)`` for a checked ``θ``."""
+
+    @abstractmethod
+    def _gradient(self, theta: np.ndarray) -> np.ndarray:
+        """``∇f(θ)`` for a checked ``θ``."""
+
+    @abstractmethod
+    def _hessian(self, theta: np.ndarray | None) -> np.ndarray:
+        """``∇²f(θ)`` for a checked ``θ`` (``None`` only when ``is_quadratic``)."""
 
     @abstractmethod
     def hessian_bound(self) -> np.ndarray:
         """A symmetric matrix ``B`` with ``∇²f(θ) ≼ B`` for every ``θ``, shape (N, N)."""
 
     @abstractmethod
-    def minimize_on_support(self, support: np.ndarray) -> np.ndarray:
-        """``argmin f(θ)`` over ``θ`` vanishing off the boolean ``support``, shape (N,)."""
+    def _minimize_on_support(self, support: np.ndarray) -> np.ndarray:
+        """``argmin f`` on a checked boolean ``support``."""
 
-    def hessian_vector(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """``∇²f(θ) v``."""
-        return self.hessian(theta) @ v
+    def _hessian_vector(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return self._hessian(theta) @ v
 
     def principal_blocks(self) -> np.ndarray:
         """Equal-size diagonal blocks of ``hessian_bound()``, shape (n_blocks, b, b).

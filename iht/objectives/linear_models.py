@@ -48,26 +48,28 @@ class RowObjective(Objective):
     def _d2loss(self, z: np.ndarray, y: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def value(self, theta: np.ndarray) -> float:
+    def _value(self, theta: np.ndarray) -> float:
         return float(np.mean(self._loss(self.features @ theta, self.targets)))
 
-    def gradient(self, theta: np.ndarray) -> np.ndarray:
+    def _gradient(self, theta: np.ndarray) -> np.ndarray:
         return self.features.T @ self._dloss(self.features @ theta, self.targets) / self.n_samples
 
     def batch_gradient(self, theta: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Mean gradient of the rows ``rows`` (integer indices), shape (N,)."""
+        theta = self.check_theta(theta)
         x = self.features[rows]
         return x.T @ self._dloss(x @ theta, self.targets[rows]) / len(rows)
 
     def row_gradients(self, theta: np.ndarray) -> np.ndarray:
         """Gradient of every row's loss, shape (n, N); their mean is ``∇f(θ)``."""
+        theta = self.check_theta(theta)
         return self._dloss(self.features @ theta, self.targets)[:, None] * self.features
 
-    def hessian(self, theta: np.ndarray) -> np.ndarray:
+    def _hessian(self, theta: np.ndarray) -> np.ndarray:
         weights = self._d2loss(self.features @ theta, self.targets)
         return (self.features.T * weights) @ self.features / self.n_samples
 
-    def hessian_vector(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
+    def _hessian_vector(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
         weights = self._d2loss(self.features @ theta, self.targets)
         return self.features.T @ (weights * (self.features @ v)) / self.n_samples
 
@@ -77,7 +79,7 @@ class RowObjective(Objective):
             self._bound = self.curvature_max * (self.features.T @ self.features) / self.n_samples
         return self._bound
 
-    def minimize_on_support(self, support: np.ndarray) -> np.ndarray:
+    def _minimize_on_support(self, support: np.ndarray) -> np.ndarray:
         """Newton's method with Armijo backtracking on the columns in ``support``.
 
         A quadratic loss converges in one step; the loop stops when half the squared Newton

@@ -35,28 +35,28 @@ class Quadratic(Objective):
         self.dim = len(self.theta_star)
         self.k_star = int(np.count_nonzero(self.theta_star))
         self.f_star = check_real(f_star, "f_star", -np.inf)
-        self._hessian = hessian
+        self._matrix = hessian
 
     def _apply(self, v: np.ndarray) -> np.ndarray:
-        return self._hessian @ v
+        return self._matrix @ v
 
-    def value(self, theta: np.ndarray) -> float:
+    def _value(self, theta: np.ndarray) -> float:
         d = theta - self.theta_star
         return float(0.5 * d @ self._apply(d)) + self.f_star
 
-    def gradient(self, theta: np.ndarray) -> np.ndarray:
+    def _gradient(self, theta: np.ndarray) -> np.ndarray:
         return self._apply(theta - self.theta_star)
 
-    def hessian(self, theta: np.ndarray | None = None) -> np.ndarray:
-        return self._hessian
+    def _hessian(self, theta: np.ndarray | None) -> np.ndarray:
+        return self._matrix
 
     def hessian_bound(self) -> np.ndarray:
         return self.hessian()
 
-    def hessian_vector(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
+    def _hessian_vector(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
         return self._apply(v)
 
-    def minimize_on_support(self, support: np.ndarray) -> np.ndarray:
+    def _minimize_on_support(self, support: np.ndarray) -> np.ndarray:
         """Solve ``H_SS d_S = H_{S,S^c} θ*_{S^c}`` for ``d = θ − θ*`` with ``θ_{S^c} = 0``."""
         on, off = np.flatnonzero(support), np.flatnonzero(~support)
         hessian = self.hessian()
@@ -95,13 +95,13 @@ class SeparableQuadratic(Quadratic):
     def _apply(self, v: np.ndarray) -> np.ndarray:
         return self.curvatures * v
 
-    def hessian(self, theta: np.ndarray | None = None) -> np.ndarray:
+    def _hessian(self, theta: np.ndarray | None) -> np.ndarray:
         return np.diag(self.curvatures)
 
     def principal_blocks(self) -> np.ndarray:
         return self.curvatures[:, None, None]
 
-    def minimize_on_support(self, support: np.ndarray) -> np.ndarray:
+    def _minimize_on_support(self, support: np.ndarray) -> np.ndarray:
         return np.where(support, self.theta_star, 0.0)
 
 

@@ -1,8 +1,10 @@
 """IHT solvers on :mod:`iht.objectives`: ``iht``, ``stochastic_iht``, ``acdc_iht`` (AC/DC,
 Peste et al. 2021), and the reference solvers ``niht`` (Blumensath & Davies 2010) and ``htp``
-(Foucart 2011). Each returns a frozen :class:`IHTResult`."""
+(Foucart 2011). Each returns a frozen :class:`IHTResult`, or raises :class:`DivergenceError` when
+its iterates blow up."""
 
 from iht.solvers.acdc import ACDCIHTSchedule, Phase, acdc_iht
+from iht.solvers.common import DivergenceError
 from iht.solvers.htp import htp
 from iht.solvers.iht import iht, stochastic_iht
 from iht.solvers.niht import niht
@@ -11,6 +13,7 @@ from iht.solvers.result import ACDCIHTResult, IHTHistory, IHTResult
 __all__ = [
     "ACDCIHTResult",
     "ACDCIHTSchedule",
+    "DivergenceError",
     "IHTHistory",
     "IHTResult",
     "Phase",

@@ -16,7 +16,14 @@ from typing import Any
 import numpy as np
 
 from iht.projection.errors import check_int
-from iht.solvers.common import HistoryRecorder, initial_point, kept_count, resolve_step
+from iht.solvers.common import (
+    HistoryRecorder,
+    initial_point,
+    kept_count,
+    resolve_step,
+    smoothness_level,
+    step_guard,
+)
 from iht.solvers.iht import check_oracle
 from iht.solvers.result import ACDCIHTResult
 
@@ -94,7 +101,9 @@ def acdc_iht(objective: Any, oracle: Any, projection: Any, *,
     schedule : ACDCIHTSchedule
         Phase lengths; the run has ``schedule.n_iter`` steps.
     step : float, optional
-        ``η > 0``; default ``1/β`` (see :func:`~iht.solvers.common.resolve_step`).
+        ``η > 0``; default ``1/β`` (see :func:`~iht.solvers.common.resolve_step`) at level ``N``
+        when the schedule has dense steps (a dense step diverges unless ``η < 2/λ_max(∇²f)``),
+        else at ``2k + 3k*``.
     theta0 : ndarray, shape (N,), optional
         Finite starting point; zeros by default.
     seed : int or numpy.random.Generator
@@ -106,6 +115,11 @@ def acdc_iht(objective: Any, oracle: Any, projection: Any, *,
         ``theta``: the sparse iterate at the end; ``theta_dense``: the dense iterate the final
         compression was applied to; ``history.phase``: the :class:`Phase` of each step.
 
+    Raises
+    ------
+    DivergenceError
+        When the iterates blow up; the message gives the bound ``2/β`` on the step.
+
     References
     ----------
     A. Peste, E. Iofinova, A. Vladu, D. Alistarh, "AC/DC: Alternating Compressed/DeCompressed
@@ -116,7 +130,10 @@ def acdc_iht(objective: Any, oracle: Any, projection: Any, *,
         raise TypeError(f"schedule must be an ACDCIHTSchedule; got {type(schedule).__name__}")
     k = kept_count(projection, objective.dim)
     theta = initial_point(theta0, objective.dim)
-    step = resolve_step(step, objective, k)
+    dense = schedule.warmup > 0 or schedule.n_compressed > 1
+    level = objective.dim if dense else smoothness_level(objective, k)
+    step, beta = resolve_step(step, objective, level)
+    guard = step_guard("acdc_iht", objective, theta, level, beta)
     rng = np.random.default_rng(seed)
     recorder = HistoryRecorder(objective, schedule.n_iter, theta)
     phase_of_step = np.empty(schedule.n_iter, dtype=np.int8)
@@ -130,8 +147,9 @@ def acdc_iht(objective: Any, oracle: Any, projection: Any, *,
             theta = np.where(mask, theta, 0.0)
         else:
             mask = np.ones(objective.dim, dtype=bool)
-        for _ in range(start, stop):
+        for t in range(start + 1, stop + 1):
             theta = theta - step * np.where(mask, oracle(theta, rng), 0.0)
+            guard.check(t, theta, step)
             recorder.record(theta, step)
     return ACDCIHTResult(theta, mask.copy(), recorder.count, recorder.history(phase_of_step),
                          theta_dense)

@@ -1,4 +1,4 @@
-"""Validation, default step size and history recording shared by the solvers."""
+"""Validation, default step size, divergence detection and history recording shared by the solvers."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from iht.constants.eigen import enumerated_extremes
 from iht.constants.smoothness import restricted_smoothness
 from iht.projection import Projection
 from iht.projection.errors import check_finite_vector, check_int, check_real
@@ -26,19 +27,116 @@ def initial_point(theta0: np.ndarray | None, dim: int) -> np.ndarray:
     return np.zeros(dim) if theta0 is None else check_finite_vector(theta0, dim, "theta0")
 
 
-def resolve_step(step: float | None, objective: Any, k: int) -> float:
-    """``step`` checked positive, or by default ``1/β`` at level ``2k + 3k*``.
+#: A run has diverged once the norm of the vector a step produces exceeds this multiple of the scale
+#: of the start (the larger of ``‖θ_0‖`` and the first step's vector), or is not finite.
+DIVERGENCE_GROWTH = 1e8
 
-    ``β`` is the instance's exact value when :meth:`known_constants` has it, else the upper end of
+
+class DivergenceError(ValueError):
+    """A solver's iterates diverged; the message names the iteration, the step and its bound."""
+
+
+def smoothness_level(objective: Any, k: int) -> int:
+    """``2k + 3k*`` (capped at ``N``), the level of the restricted smoothness in Theorem 1."""
+    return min(2 * k + 3 * objective.k_star, objective.dim)
+
+
+def known_beta(objective: Any, level: int) -> float | None:
+    """``β`` at ``level`` when the objective determines it exactly, else ``None``.
+
+    Exact by enumeration of principal submatrices (:func:`~iht.constants.eigen.enumerated_extremes`)
+    for quadratics given by their Hessian (block structure or a tiny ``N``). Objectives over data
+    rows are skipped: their Hessian is a ``N × N`` product of the data (see
+    :func:`~iht.constants.restricted_smoothness` to estimate ``β``).
+    """
+    if not objective.is_quadratic or hasattr(objective, "n_samples"):
+        return None
+    extremes = enumerated_extremes(objective.principal_blocks(), level)
+    return None if extremes is None else extremes[1]
+
+
+def step_bound(objective: Any, level: int, beta: float | None = None) -> str:
+    """The advice of a divergence message: the step must be below ``2/β`` at ``level``.
+
+    ``beta`` (the value a default step came from) or :func:`known_beta` gives the number; otherwise
+    the message says how to estimate it. ``2/β`` is the classical limit of a gradient step on a
+    ``β``-smooth function: beyond it the step overshoots along the top eigenvector.
+    """
+    how = "the value the default step 1/β came from"
+    if beta is None:
+        beta, how = known_beta(objective, level), "exact"
+    if beta is None:
+        return (f"the step must be below 2/β, β the restricted smoothness at level {level}: "
+                f"estimate β with iht.constants.restricted_smoothness(objective, {level}), or pass "
+                "step=None for the default 1/β")
+    return f"the step must be below 2/β ≈ {2.0 / beta:.6g} (β = {beta:.6g}: {how}, level {level})"
+
+
+class DivergenceGuard:
+    """Raises :class:`DivergenceError` when the vectors a run produces blow up.
+
+    :meth:`check` is called with the vector each step produces before any projection (``θ − ηg``),
+    one ``O(N)`` norm per step. A run diverges when that vector is not finite, or its norm exceeds
+    ``DIVERGENCE_GROWTH`` times the scale of the start: a step beyond ``2/β`` multiplies the error
+    along the top eigenvector by ``|1 − ηβ| > 1`` at every iteration, so the norm grows
+    geometrically, whereas a converging run stays within a bounded multiple of its start.
+
+    Parameters
+    ----------
+    solver : str
+        Name in the message.
+    theta0 : ndarray
+        The starting point (its norm is part of the scale).
+    advice : callable
+        ``() -> str``, what the step must satisfy; called only when raising.
+    step_name : str
+        How the step is written in the message (``η``; NIHT's adaptive step is ``μ``).
+    """
+
+    def __init__(self, solver: str, theta0: np.ndarray, advice: Any, step_name: str = "η"):
+        self.solver, self.advice, self.step_name = solver, advice, step_name
+        self.scale = float(np.linalg.norm(theta0))
+        self.first = True
+
+    def check(self, t: int, vector: np.ndarray, step: float) -> None:
+        """Check the vector produced at iteration ``t`` (1-based) with step ``step``."""
+        norm = float(np.linalg.norm(vector))
+        if not np.isfinite(norm):
+            count = int(np.count_nonzero(~np.isfinite(vector)))
+            self.fail(t, step, f"{count} non-finite value(s)" if count
+                      else f"‖θ‖ overflows (largest |θ_i| = {np.max(np.abs(vector)):.3g})")
+        if self.first or self.scale == 0.0:
+            self.scale, self.first = max(self.scale, norm), False
+        elif norm > DIVERGENCE_GROWTH * self.scale:
+            self.fail(t, step, f"‖θ‖ = {norm:.3g} exceeds {DIVERGENCE_GROWTH:.0e} × {self.scale:.3g}, "
+                               "the scale of the start")
+
+    def fail(self, t: int, step: float, what: str) -> None:
+        """Raise the :class:`DivergenceError` of iteration ``t``."""
+        raise DivergenceError(f"{self.solver} diverged at iteration {t} with step "
+                              f"{self.step_name}={step:.6g}: {what}; {self.advice()}")
+
+
+def step_guard(solver: str, objective: Any, theta0: np.ndarray, level: int,
+               beta: float | None) -> DivergenceGuard:
+    """A :class:`DivergenceGuard` whose advice is :func:`step_bound` at ``level``."""
+    return DivergenceGuard(solver, theta0, lambda: step_bound(objective, level, beta))
+
+
+def resolve_step(step: float | None, objective: Any, level: int) -> tuple[float, float | None]:
+    """``(η, β)``: ``step`` checked positive (``β`` then ``None``), or by default ``1/β`` at ``level``.
+
+    ``β`` is the instance's exact value when :func:`known_beta` has it, else the upper end of
     :func:`~iht.constants.restricted_smoothness` (certified, hence a safe but possibly small step:
-    on Gaussian designs IHT with it can stall, see THEORY.md).
+    on Gaussian designs IHT with it can stall, see THEORY.md). The solvers take ``level = 2k + 3k*``
+    (:func:`smoothness_level`, Theorem 1's level), or ``N`` for dense steps.
     """
     if step is not None:
-        return check_real(step, "step", 0.0, strict=True)
-    beta = objective.known_constants(k).beta
+        return check_real(step, "step", 0.0, strict=True), None
+    beta = known_beta(objective, level)
     if beta is None:
-        beta = restricted_smoothness(objective, 2 * k + 3 * objective.k_star, rng=0).upper
-    return 1.0 / beta
+        beta = restricted_smoothness(objective, level, rng=0).upper
+    return 1.0 / beta, beta
 
 
 def resolve_tol(tol: float | None) -> float:

@@ -12,7 +12,14 @@ from typing import Any
 import numpy as np
 
 from iht.projection.errors import check_int
-from iht.solvers.common import HistoryRecorder, initial_point, kept_count, resolve_step
+from iht.solvers.common import (
+    HistoryRecorder,
+    initial_point,
+    kept_count,
+    resolve_step,
+    smoothness_level,
+    step_guard,
+)
 from iht.solvers.result import IHTResult
 
 
@@ -38,6 +45,11 @@ def htp(objective: Any, projection: Any, *, step: float | None = None, n_iter: i
     -------
     IHTResult
 
+    Raises
+    ------
+    DivergenceError
+        When a step's vector is not finite or blows up (e.g. a singular least-squares fit).
+
     References
     ----------
     S. Foucart, "Hard thresholding pursuit: an algorithm for compressive sensing", SIAM Journal on
@@ -46,12 +58,16 @@ def htp(objective: Any, projection: Any, *, step: float | None = None, n_iter: i
     k = kept_count(projection, objective.dim)
     n_iter = check_int(n_iter, "n_iter", 1)
     theta = initial_point(theta0, objective.dim)
-    step = resolve_step(step, objective, k)
+    level = smoothness_level(objective, k)
+    step, beta = resolve_step(step, objective, level)
+    guard = step_guard("htp", objective, theta, level, beta)
     recorder = HistoryRecorder(objective, n_iter, theta)
     support = theta != 0.0
-    for _ in range(n_iter):
+    for t in range(1, n_iter + 1):
         previous = support
-        support = projection.mask(theta - step * objective.gradient(theta))
+        update = theta - step * objective.gradient(theta)
+        guard.check(t, update, step)
+        support = projection.mask(update)
         theta = objective.minimize_on_support(support)
         recorder.record(theta, step)
         if np.array_equal(support, previous):

@@ -19,6 +19,8 @@ from iht.solvers.common import (
     kept_count,
     resolve_step,
     resolve_tol,
+    smoothness_level,
+    step_guard,
 )
 from iht.solvers.result import IHTResult
 
@@ -30,17 +32,20 @@ def check_oracle(objective: Any, oracle: Any) -> None:
                          "(oracle.objective is objective)")
 
 
-def _thresholding(objective: Any, gradient: Callable[[np.ndarray], np.ndarray], projection: Any,
-                  step: float | None, n_iter: int, theta0: np.ndarray | None,
+def _thresholding(solver: str, objective: Any, gradient: Callable[[np.ndarray], np.ndarray],
+                  projection: Any, step: float | None, n_iter: int, theta0: np.ndarray | None,
                   tol: float | None) -> IHTResult:
     k = kept_count(projection, objective.dim)
     n_iter = check_int(n_iter, "n_iter", 1)
     tol = resolve_tol(tol)
     theta = initial_point(theta0, objective.dim)
-    step = resolve_step(step, objective, k)
+    level = smoothness_level(objective, k)
+    step, beta = resolve_step(step, objective, level)
+    guard = step_guard(solver, objective, theta, level, beta)
     recorder = HistoryRecorder(objective, n_iter, theta)
-    for _ in range(n_iter):
+    for t in range(1, n_iter + 1):
         update = theta - step * gradient(theta)
+        guard.check(t, update, step)
         new = np.where(projection.mask(update), update, 0.0)
         recorder.record(new, step)
         moved = float(np.linalg.norm(new - theta))
@@ -73,12 +78,18 @@ def iht(objective: Any, projection: Any, *, step: float | None = None, n_iter: i
     -------
     IHTResult
 
+    Raises
+    ------
+    DivergenceError
+        When the iterates blow up (:class:`~iht.solvers.common.DivergenceGuard`); the message gives
+        the bound ``2/β`` on the step.
+
     References
     ----------
     T. Blumensath and M. E. Davies, "Iterative hard thresholding for compressed sensing", Applied
     and Computational Harmonic Analysis 27 (2009).
     """
-    return _thresholding(objective, objective.gradient, projection, step, n_iter, theta0, tol)
+    return _thresholding("iht", objective, objective.gradient, projection, step, n_iter, theta0, tol)
 
 
 def stochastic_iht(objective: Any, oracle: Any, projection: Any, *, step: float | None = None,
@@ -87,7 +98,8 @@ def stochastic_iht(objective: Any, oracle: Any, projection: Any, *, step: float 
     """Stochastic IHT ``θ_{t+1} = P(θ_t − η g_t)`` with ``g_t = oracle(θ_t, rng)``.
 
     Parameters are as in :func:`iht`, plus the ``oracle`` (:mod:`iht.oracles`, built on
-    ``objective``) and the ``seed`` of its draws. Runs exactly ``n_iter`` iterations.
+    ``objective``) and the ``seed`` of its draws. Runs exactly ``n_iter`` iterations; raises
+    :class:`~iht.solvers.common.DivergenceError` when the iterates blow up.
 
     References
     ----------
@@ -96,5 +108,5 @@ def stochastic_iht(objective: Any, oracle: Any, projection: Any, *, step: float 
     """
     check_oracle(objective, oracle)
     rng = np.random.default_rng(seed)
-    return _thresholding(objective, lambda theta: oracle(theta, rng), projection, step, n_iter,
-                         theta0, None)
+    return _thresholding("stochastic_iht", objective, lambda theta: oracle(theta, rng), projection,
+                         step, n_iter, theta0, None)

@@ -14,8 +14,12 @@ import numpy as np
 
 from iht.projection import hard_threshold, topk_mask
 from iht.projection.errors import check_int, check_real
-from iht.solvers.common import HistoryRecorder, initial_point, resolve_tol
+from iht.solvers.common import DivergenceGuard, HistoryRecorder, initial_point, resolve_tol
 from iht.solvers.result import IHTResult
+
+#: What a diverging NIHT run violates: its step is a line search, not a constant to lower.
+CURVATURE_ADVICE = ("NIHT's line-search step needs positive curvature vᵀ∇²f(θ)v > 0 along its search "
+                    "directions (a convex objective)")
 
 #: Cap on the step shrinkings of one iteration (a safeguard; never reached on quadratics).
 MAX_SHRINK = 60
@@ -25,6 +29,14 @@ def _curvature_step(objective: Any, theta: np.ndarray, direction: np.ndarray) ->
     """``‖v‖² / (vᵀ ∇²f(θ) v)``, the exact line-search step of a quadratic along ``v``."""
     curvature = float(direction @ objective.hessian_vector(theta, direction))
     return float(direction @ direction) / curvature if curvature > 0.0 else np.inf
+
+
+def _step(guard: DivergenceGuard, t: int, theta: np.ndarray, mu: float, direction: np.ndarray,
+          k: int) -> np.ndarray:
+    """``H_k(θ + μ d)`` after checking ``θ + μ d`` with ``guard``."""
+    candidate = theta + mu * direction
+    guard.check(t, candidate, mu)
+    return hard_threshold(candidate, k)
 
 
 def niht(objective: Any, k: int, *, n_iter: int = 500, theta0: np.ndarray | None = None,
@@ -51,6 +63,11 @@ def niht(objective: Any, k: int, *, n_iter: int = 500, theta0: np.ndarray | None
     IHTResult
         ``history.step_sizes`` holds the accepted ``μ`` of each iteration.
 
+    Raises
+    ------
+    DivergenceError
+        When the iterates blow up, e.g. on a direction of non-positive curvature (``μ = ∞``).
+
     References
     ----------
     T. Blumensath and M. E. Davies, "Normalized iterative hard thresholding: guaranteed stability
@@ -58,12 +75,16 @@ def niht(objective: Any, k: int, *, n_iter: int = 500, theta0: np.ndarray | None
     """
     k = check_int(k, "k", 1, objective.dim - 1)
     n_iter = check_int(n_iter, "n_iter", 1)
-    c = check_real(c, "c", 0.0, 1.0, strict=True)
+    c = check_real(c, "c", 0.0, strict=True)
+    if c >= 1.0:
+        raise ValueError(f"c must be finite and > 0.0 and < 1.0; got c={c!r}")
     kappa = check_real(kappa, "kappa", 1.0 / (1.0 - c), strict=True)
     tol = resolve_tol(tol)
     theta = initial_point(theta0, objective.dim)
+    guard = DivergenceGuard("niht", theta, lambda: CURVATURE_ADVICE, step_name="μ")
     recorder = HistoryRecorder(objective, n_iter, theta)
-    for _ in range(n_iter):
+
+    for t in range(1, n_iter + 1):
         direction = -objective.gradient(theta)
         support = theta != 0.0 if np.any(theta) else topk_mask(direction, k)
         restricted = np.where(support, direction, 0.0)
@@ -72,7 +93,7 @@ def niht(objective: Any, k: int, *, n_iter: int = 500, theta0: np.ndarray | None
         # On a support where the gradient vanishes the restricted line search is 0/0: search along
         # the full gradient instead; the safeguard below still applies if the support changes.
         mu = _curvature_step(objective, theta, restricted if np.any(restricted) else direction)
-        new = hard_threshold(theta + mu * direction, k)
+        new = _step(guard, t, theta, mu, direction, k)
         for _ in range(MAX_SHRINK):
             if np.array_equal(new != 0.0, support):
                 break
@@ -80,7 +101,7 @@ def niht(objective: Any, k: int, *, n_iter: int = 500, theta0: np.ndarray | None
             if mu <= omega:
                 break
             mu /= kappa * (1.0 - c)
-            new = hard_threshold(theta + mu * direction, k)
+            new = _step(guard, t, theta, mu, direction, k)
         recorder.record(new, mu)
         moved = float(np.linalg.norm(new - theta))
         theta = new
