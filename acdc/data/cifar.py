@@ -10,6 +10,11 @@ or ``b"fine_labels"`` (CIFAR-100, 100 classes; the 20 ``b"coarse_labels"`` are n
 file holds the class names (``b"label_names"``, ``b"fine_label_names"``). Pickle files can run code
 when loaded: read only archives from the official page or other sources you trust.
 
+Each batch is checked before use (:func:`batch_arrays`): ``b"data"`` of shape ``(n, 3072)`` or
+``(n, 3, 32, 32)`` holding whole numbers in ``[0, 255]`` (any integer or floating dtype, converted
+exactly), as many labels as images, each in ``[0, num_classes)``; anything else raises
+:class:`~acdc.data.files.DataFileError` naming the file.
+
 References
 ----------
 Krizhevsky, A. (2009). Learning multiple layers of features from tiny images. Technical report,
@@ -26,6 +31,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from acdc.data.files import DataFileError, check_counts, check_whole_numbers, read_data_bytes
 from acdc.errors import check_choice, check_int
 
 IMAGE_SIZE = 32
@@ -100,39 +106,98 @@ def cifar_file(name: str, root: str | Path, filename: str) -> Path:
 
 
 def read_pickle_batch(path: Path) -> dict[bytes, Any]:
-    """The dict stored in one CIFAR batch file (byte keys, as written by Python 2's cPickle)."""
-    with path.open("rb") as handle:
-        return pickle.load(handle, encoding="bytes")
-
-
-def batch_arrays(path: Path, label_key: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Pixels ``uint8 (n, 3072)`` and labels ``int64 (n,)`` of one batch file.
+    """The dict stored in one CIFAR batch or meta file (byte keys, as written by Python 2's cPickle).
 
     Raises
     ------
-    ValueError
-        If the file lacks ``b"data"`` or ``label_key``, or their shapes do not match.
+    DataFileError
+        Naming the file, if it is empty, cannot be unpickled, or does not hold a dict.
+    """
+    raw = read_data_bytes(path)
+    try:
+        batch = pickle.loads(raw, encoding="bytes")
+    except Exception as err:  # corrupt pickle data can raise almost any exception type
+        raise DataFileError(
+            f"{path} is not a CIFAR batch: unpickling failed ({type(err).__name__}: {err})"
+        ) from err
+    if not isinstance(batch, dict):
+        raise DataFileError(
+            f"{path} is not a CIFAR batch: the pickle must hold a dict; got {type(batch).__name__}"
+        )
+    return batch
+
+
+def batch_array(batch: dict[bytes, Any], key: bytes, path: Path) -> np.ndarray:
+    """``batch[key]`` as a numpy array (lists become arrays), naming the file if that fails."""
+    try:
+        return np.asarray(batch[key])
+    except (ValueError, TypeError) as err:
+        raise DataFileError(
+            f"{path}: {key!r} must be an array of numbers; got {type(batch[key]).__name__} ({err})"
+        ) from err
+
+
+def batch_arrays(path: Path, layout: CifarLayout) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels ``uint8 (n, 3072)`` and labels ``int64 (n,)`` of one batch file of ``layout``.
+
+    ``b"data"`` may have shape ``(n, 3072)`` (the files' layout) or ``(n, 3, 32, 32)`` (the same
+    pixels, same order), and any integer or floating dtype whose values are whole numbers in
+    ``[0, 255]``; the labels must be whole numbers in ``[0, num_classes)``. Values are checked before
+    conversion, so nothing wraps or is rounded.
+
+    Raises
+    ------
+    DataFileError
+        Naming the file, if it is not a pickled dict, lacks ``b"data"`` or the label key, or the
+        shapes, counts, dtypes or values break the rules above.
     """
     batch = read_pickle_batch(path)
-    missing = [key for key in (b"data", label_key) if key not in batch]
+    missing = [key for key in (b"data", layout.label_key) if key not in batch]
     if missing:
-        raise ValueError(f"{path} is not a CIFAR batch: missing key(s) {missing}; got keys {sorted(batch)}")
-    pixels = np.asarray(batch[b"data"], dtype=np.uint8)
-    labels = np.asarray(batch[label_key], dtype=np.int64)
+        raise DataFileError(f"{path} is not a CIFAR batch: missing key(s) {missing}; got keys {list(batch)}")
+    pixels, labels = batch_array(batch, b"data", path), batch_array(batch, layout.label_key, path)
     pixels_per_image = CHANNELS * IMAGE_SIZE * IMAGE_SIZE
-    if pixels.ndim != 2 or pixels.shape[1] != pixels_per_image or labels.shape != (len(pixels),):
-        raise ValueError(
-            f"{path}: data must have shape (n, {pixels_per_image}) and {label_key!r} shape (n,); "
-            f"got {pixels.shape} and {labels.shape}"
+    if pixels.shape[1:] not in ((pixels_per_image,), (CHANNELS, IMAGE_SIZE, IMAGE_SIZE)):
+        raise DataFileError(
+            f"{path}: b'data' must have shape (n, {pixels_per_image}) or (n, {CHANNELS}, {IMAGE_SIZE}, "
+            f"{IMAGE_SIZE}); got {pixels.shape}"
         )
+    if labels.ndim != 1:
+        raise DataFileError(f"{path}: {layout.label_key!r} must have shape (n,); got {labels.shape}")
+    check_counts(len(pixels), f"b'data' of {path}", len(labels), f"{layout.label_key!r} of {path}")
+    pixels = pixels.reshape(len(pixels), pixels_per_image)
+    pixels = check_whole_numbers(pixels, 255, np.uint8, path, "b'data' pixels")
+    labels = check_whole_numbers(labels, layout.num_classes - 1, np.int64, path,
+                                 f"{layout.label_key!r} labels")
     return pixels, labels
 
 
 def cifar_class_names(name: str, root: str | Path) -> tuple[str, ...]:
-    """Class names of variant ``name``, in label order, from its meta file."""
+    """Class names of variant ``name``, in label order, from its meta file.
+
+    Raises
+    ------
+    DataFileError
+        Naming the meta file, if it is not a pickled dict holding ``num_classes`` UTF-8 byte strings
+        under the names key.
+    """
     layout = LAYOUTS[check_choice(name, "name", LAYOUTS)]
-    meta = read_pickle_batch(cifar_file(name, root, layout.meta))
-    return tuple(label.decode("utf-8") for label in meta[layout.names_key])
+    path = cifar_file(name, root, layout.meta)
+    meta = read_pickle_batch(path)
+    key = layout.names_key
+    if key not in meta:
+        raise DataFileError(f"{path} is not a CIFAR meta file: missing key {key!r}; got keys {list(meta)}")
+    names = meta[key]
+    if not isinstance(names, (list, tuple)) or len(names) != layout.num_classes:
+        count = len(names) if isinstance(names, (list, tuple)) else type(names).__name__
+        raise DataFileError(f"{path}: {key!r} must list {layout.num_classes} class names; got {count}")
+    decoded = []
+    for label in names:
+        try:
+            decoded.append(label.decode("utf-8"))
+        except (AttributeError, UnicodeDecodeError) as err:
+            raise DataFileError(f"{path}: {key!r} must hold UTF-8 byte strings; got {label!r}") from err
+    return tuple(decoded)
 
 
 def load_cifar(
@@ -157,10 +222,17 @@ def load_cifar(
         ``(pixel / 255 - mean[c]) / std[c]`` with the per-channel statistics of :data:`LAYOUTS`.
     labels : Tensor, int64, shape ``(n,)``
         Class indices in ``[0, num_classes)``; CIFAR-100 uses the 100 fine labels.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a batch file is missing (the message says where to get the archive).
+    DataFileError
+        Naming the file, if a batch is unreadable or breaks the rules of :func:`batch_arrays`.
     """
     layout = LAYOUTS[check_choice(name, "name", LAYOUTS)]
     split = check_choice(split, "split", layout.files)
-    arrays = [batch_arrays(cifar_file(name, root, f), layout.label_key) for f in layout.files[split]]
+    arrays = [batch_arrays(cifar_file(name, root, f), layout) for f in layout.files[split]]
     pixels = np.concatenate([batch_pixels for batch_pixels, _ in arrays])
     labels = np.concatenate([batch_labels for _, batch_labels in arrays])
     if subset is not None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
+from acdc.data.files import check_counts, check_whole_numbers
 from acdc.data.idx import read_idx
 from acdc.errors import check_choice, check_int
 
@@ -66,10 +68,23 @@ def load_fashion_mnist(
     images : Tensor, float32, shape ``(n, 1, image_size, image_size)``
         ``(pixel / 255 - MEAN) / STD``; padding is applied before normalisation (value 0 = black).
     labels : Tensor, int64, shape ``(n,)``
+        Class indices in ``[0, 10)``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a file is missing (the message says how to install the data).
+    DataFileError
+        Naming the file, if it is not a readable IDX file (:func:`~acdc.data.idx.read_idx`), the images
+        are not 28×28, the labels file is not one-dimensional, a label is 10 or more, or the two files
+        hold different numbers of entries (or none).
     """
     image_size = check_int(image_size, "image_size", 4)
-    images = read_idx(idx_path(root, split, "images"))
-    labels = read_idx(idx_path(root, split, "labels"))
+    images_path, labels_path = idx_path(root, split, "images"), idx_path(root, split, "labels")
+    images = read_idx(images_path, (NATIVE_SIZE, NATIVE_SIZE))
+    labels = read_idx(labels_path, ())
+    check_counts(len(images), str(images_path), len(labels), str(labels_path))
+    labels = check_whole_numbers(labels, NUM_CLASSES - 1, np.int64, labels_path, "labels")
     if subset is not None:
         subset = check_int(subset, "subset", 1, len(labels))
         images, labels = images[:subset], labels[:subset]
@@ -78,4 +93,4 @@ def load_fashion_mnist(
         x = F.pad(x, (2, 2, 2, 2))
     elif image_size != NATIVE_SIZE:
         x = F.interpolate(x, size=(image_size, image_size), mode="bilinear", antialias=True)
-    return (x - MEAN) / STD, torch.from_numpy(labels.astype("int64"))
+    return (x - MEAN) / STD, torch.from_numpy(labels)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from acdc.errors import check_int
+from acdc.errors import check_int, check_real
 
 
 def make_synthetic_images(
@@ -20,9 +20,18 @@ def make_synthetic_images(
     -------
     images : Tensor, float32, shape ``(n, channels, image_size, image_size)``
     labels : Tensor, int64, shape ``(n,)``, class ``i % num_classes`` for sample ``i``
+
+    Raises
+    ------
+    ValueError
+        If ``n``, ``image_size`` or ``channels`` is below 1, ``num_classes`` below 2, or ``noise`` is
+        negative or not finite.
     """
     n = check_int(n, "n", 1)
     num_classes = check_int(num_classes, "num_classes", 2)
+    image_size = check_int(image_size, "image_size", 1)
+    channels = check_int(channels, "channels", 1)
+    noise = check_real(noise, "noise", 0.0)
     generator = torch.Generator().manual_seed(seed)
     templates = torch.randn(num_classes, channels, image_size, image_size, generator=generator)
     labels = torch.arange(n) % num_classes

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import torch
 
+from acdc.data.files import DataFileError, read_data_bytes
 from acdc.errors import check_choice, check_int
 from iht.projection.errors import check_real
 
@@ -71,12 +72,18 @@ def read_wiki_excerpt() -> str:
 
 
 def read_text_file(path: str | Path) -> str:
-    """Contents of the UTF-8 text file ``path``.
+    """Contents of the UTF-8 text file ``path``, raw or gzip-compressed.
+
+    As in Python's text mode, CRLF and CR line ends read as LF; a leading UTF-8 byte-order mark is
+    dropped.
 
     Raises
     ------
     FileNotFoundError
         Naming the path and one way to make such a file here.
+    DataFileError
+        Naming the file, if it is empty, corrupt gzip (:func:`~acdc.data.files.read_data_bytes`) or
+        not UTF-8 (the message gives the first bad byte and its offset).
     """
     path = Path(path)
     if not path.is_file():
@@ -84,7 +91,15 @@ def read_text_file(path: str | Path) -> str:
             f"text file not found: {path}. Pass any UTF-8 text file, e.g. the King James Bible: "
             f'`apt-get install -y bible-kjv && bible -m 8192 "Gen1:1-Rev22:21" > kjv.txt`'
         )
-    return path.read_text(encoding="utf-8")
+    raw = read_data_bytes(path)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DataFileError(
+            f"{path}: text must be UTF-8; byte 0x{raw[err.start]:02x} at offset {err.start} is invalid "
+            f"({err.reason})"
+        ) from err
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def tokenize(text: str, level: str = "word") -> list[str]:
@@ -179,9 +194,13 @@ def load_corpus(
 
     Raises
     ------
+    TypeError
+        If ``text`` is not a str (e.g. bytes: decode them, or use :func:`read_text_file`).
     ValueError
         If a fraction is out of range, or the text is too short to give each chunk a token.
     """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str; got {type(text).__name__}")
     val_fraction = check_real(val_fraction, "val_fraction", 0.0, 1.0, strict=True)
     test_fraction = check_real(test_fraction, "test_fraction", 0.0, 1.0, strict=True)
     if val_fraction + test_fraction >= 1.0:
