@@ -32,7 +32,8 @@ from iht.oracles import MinibatchOracle
 from iht.projection import TopK
 from iht.projection.errors import check_int, check_real
 from iht.provenance import git_revision
-from iht.solvers import ACDCIHTSchedule, acdc_iht, htp, niht, stochastic_iht
+from iht.schedule import MIN_PAPER_EPOCHS, Schedule, paper_schedule
+from iht.solvers import acdc_iht, htp, niht, stochastic_iht
 
 
 @dataclass(frozen=True)
@@ -55,13 +56,9 @@ class RecoveryConfig:
         check_int(self.n_iter, "n_iter", 1)
         check_real(self.floor_factor, "floor_factor", 1.0)
 
-    def schedule(self) -> ACDCIHTSchedule:
-        """AC/DC phases of 5 warm-up, 20 compressed and 5 decompressed steps.
-
-        ``n_iter // 25`` compressed phases: ``n_iter`` steps in all when it is a multiple of 25.
-        """
-        return ACDCIHTSchedule(warmup=5, compressed=20, decompressed=5,
-                               n_compressed=max(self.n_iter // 25, 1))
+    def schedule(self) -> Schedule:
+        """AC/DC's phases: the paper's recipe that training uses, scaled to ``n_iter`` steps."""
+        return paper_schedule(max(self.n_iter, MIN_PAPER_EPOCHS))
 
 
 def _omp(objective: CompressedSensing, config: RecoveryConfig) -> np.ndarray:

@@ -3,7 +3,7 @@ Peste et al. 2021), and the reference solvers ``niht`` (Blumensath & Davies 2010
 (Foucart 2011). Each returns a frozen :class:`IHTResult`, or raises :class:`DivergenceError` when
 its iterates blow up."""
 
-from iht.solvers.acdc import ACDCIHTSchedule, Phase, acdc_iht
+from iht.solvers.acdc import acdc_iht
 from iht.solvers.common import DivergenceError
 from iht.solvers.htp import htp
 from iht.solvers.iht import iht, stochastic_iht
@@ -12,11 +12,9 @@ from iht.solvers.result import ACDCIHTResult, IHTHistory, IHTResult
 
 __all__ = [
     "ACDCIHTResult",
-    "ACDCIHTSchedule",
     "DivergenceError",
     "IHTHistory",
     "IHTResult",
-    "Phase",
     "acdc_iht",
     "htp",
     "iht",

@@ -19,8 +19,9 @@ class IHTHistory:
         Number of coordinates entering or leaving the support of the iterate at each iteration.
     step_sizes : ndarray, shape (n_iter,)
         Step size used at each iteration.
-    phase : ndarray of int or None, shape (n_iter,)
-        :class:`~iht.solvers.acdc.Phase` of each iteration (``acdc_iht`` only).
+    phase : ndarray of str or None, shape (n_iter,)
+        :class:`~iht.schedule.Phase` value (``"dense"`` or ``"compressed"``) of each iteration
+        (``acdc_iht`` only).
     """
 
     gap: np.ndarray

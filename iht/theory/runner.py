@@ -37,7 +37,8 @@ from iht.objectives import CPLQuadratic, DecoyBlockQuadratic
 from iht.oracles import ExactGradient, GaussianNoiseOracle
 from iht.projection import Projection, TopK
 from iht.provenance import git_revision
-from iht.solvers import ACDCIHTSchedule, acdc_iht, iht, stochastic_iht
+from iht.schedule import MIN_PAPER_EPOCHS, Schedule, paper_schedule
+from iht.solvers import acdc_iht, iht, stochastic_iht
 from iht.theory import bounds, properties
 from iht.theory.confidence import upper_confidence_bound
 from iht.theory.config import VerifyConfig
@@ -209,18 +210,18 @@ def _iterations(config: VerifyConfig, condition: float | None, gap0: float, epsi
     return int(min(max(math.ceil(count), 1), config.max_iter))
 
 
-def _acdc_schedule(config: VerifyConfig, n_iter: int) -> ACDCIHTSchedule:
-    phase = max(1, round(config.acdc_phase_fraction * n_iter))
-    warmup = max(1, round(config.acdc_warmup_fraction * n_iter))
-    n_compressed = max(1, (n_iter - warmup + phase) // (2 * phase))
-    return ACDCIHTSchedule(warmup=warmup, compressed=phase, decompressed=phase, n_compressed=n_compressed)
+def _acdc_schedule(n_iter: int) -> Schedule:
+    """The paper's recipe that training uses (:func:`~iht.schedule.paper_schedule`: dense warm-up,
+    alternating phases, long final dense phase, final compressed phase), scaled to ``n_iter`` steps
+    (at least ``MIN_PAPER_EPOCHS``; the result's ``n_iter`` records the steps run)."""
+    return paper_schedule(max(n_iter, MIN_PAPER_EPOCHS))
 
 
 def _run_stochastic(name: str, objective: Any, oracle: Any, projection: Projection, step: float,
                     n_iter: int, seed: int, config: VerifyConfig) -> Any:
     if name == "stochastic_iht":
         return stochastic_iht(objective, oracle, projection, step=step, n_iter=n_iter, seed=seed)
-    return acdc_iht(objective, oracle, projection, schedule=_acdc_schedule(config, n_iter), step=step,
+    return acdc_iht(objective, oracle, projection, schedule=_acdc_schedule(n_iter), step=step,
                     seed=seed)
 
 

@@ -11,7 +11,8 @@ import pytest
 from iht.objectives import CompressedSensing, DiagonalQuadratic, Quadratic
 from iht.oracles import ExactGradient, GaussianNoiseOracle, MinibatchOracle
 from iht.projection import TopK
-from iht.solvers import ACDCIHTSchedule, DivergenceError, acdc_iht, htp, iht, niht, stochastic_iht
+from iht.schedule import alternating_schedule
+from iht.solvers import DivergenceError, acdc_iht, htp, iht, niht, stochastic_iht
 from tests.iht.instances import FAMILIES
 
 #: β = L = 10 at every level, so every divergence message states 2/β = 0.2.
@@ -20,7 +21,7 @@ NOISY = GaussianNoiseOracle(OBJECTIVE, 0.1)
 SENSING = CompressedSensing(8, 12, 2, seed=0)
 #: A concave quadratic: every step size diverges, and NIHT's line search has no minimiser.
 CONCAVE = Quadratic(-np.eye(12), OBJECTIVE.theta_star)
-SCHEDULE = ACDCIHTSchedule(2, 2, 2, 2)
+SCHEDULE = alternating_schedule(2, 2, 2, 2, 2, 2)
 
 DIVERGES = r"diverged at iteration \d+ with step η=1e\+06: .*; the step must be below 2/β ≈ 0\.2 \(β = 10"
 
@@ -179,7 +180,8 @@ def test_a_full_batch_is_the_exact_gradient():
 
 @pytest.mark.parametrize("schedule", [None, (("dense", 2), ("compressed", 2)), 10])
 def test_acdc_schedules_of_the_wrong_type(schedule):
-    with pytest.raises(TypeError, match=r"schedule must be an ACDCIHTSchedule; got "):
+    with pytest.raises(TypeError, match=r"schedule must be an iht.schedule.Schedule \(e.g. "
+                                        r"paper_schedule\(n_iter\)\); got "):
         acdc_iht(OBJECTIVE, NOISY, TopK(k=3), schedule=schedule)
 
 

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from iht.oracles import ExactGradient, GaussianNoiseOracle
 from iht.projection import TopK, hard_threshold
-from iht.solvers import ACDCIHTSchedule, acdc_iht, iht, stochastic_iht
+from iht.schedule import MIN_PAPER_EPOCHS, paper_schedule
+from iht.solvers import acdc_iht, iht, stochastic_iht
 from iht.theory import (
     is_k_sparse,
     is_nonincreasing,
@@ -55,9 +56,7 @@ def _real_stochastic_iht(objective, oracle, k, step, n_iter, seed):
 
 
 def _real_acdc_iht(objective, oracle, k, step, n_iter, seed):
-    phase = max(1, n_iter // 10)
-    schedule = ACDCIHTSchedule(warmup=phase, compressed=phase, decompressed=phase,
-                               n_compressed=max(1, (n_iter - phase) // (2 * phase)))
+    schedule = paper_schedule(max(n_iter, MIN_PAPER_EPOCHS))
     return acdc_iht(objective, oracle, TopK(k=k), schedule=schedule, step=step, seed=seed).theta
 
 
