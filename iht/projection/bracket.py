@@ -18,6 +18,10 @@ shared by a few threads: numpy releases the GIL inside its loops.
 
 The sample only decides the speed: whether a bracket holds ``t`` is checked exactly from the counts
 of the pass, and the caller falls back to the next attempt, then to the reference selection.
+
+Arrays of different float dtypes are compared in their common dtype (``numpy.result_type``): the
+sample, the bracket ends, the block magnitudes and the collected magnitudes all have it, and every
+value converts to it exactly.
 """
 
 from __future__ import annotations
@@ -94,7 +98,7 @@ def brackets(flats: Sequence[np.ndarray], k: int) -> list[Bracket]:
     Parameters
     ----------
     flats : sequence of 1-D ndarray
-        Flattened arrays of one floating dtype, in the order of the tie rule.
+        Flattened floating arrays, in the order of the tie rule.
     k : int
         Number of kept entries, ``1 <= k <= total size``.
     """
@@ -146,7 +150,7 @@ def _scan_run(
 ) -> tuple[int, int, bool, list[tuple[int, np.ndarray, np.ndarray]]]:
     """The fused pass over one run of blocks: (above, inside, has_nan, [(array, positions, |x|)])."""
     longest = max(stop - start for _, start, stop in run)
-    magnitude = np.empty(longest, dtype=flats[0].dtype)
+    magnitude = np.empty(longest, dtype=np.result_type(*flats))
     flags = np.empty(longest, dtype=bool)
     above = inside = 0
     has_nan = False
@@ -178,7 +182,7 @@ def scan(
     Parameters
     ----------
     flats : sequence of 1-D ndarray
-        Flattened arrays of one floating dtype.
+        Flattened floating arrays (compared in their common dtype).
     masks : sequence of 1-D bool ndarray
         Outputs, one per array, overwritten.
     bracket : Bracket
@@ -196,7 +200,8 @@ def scan(
     for index, where, _ in found:
         by_array[index].append(where)
     positions = [np.concatenate(pieces) if pieces else np.empty(0, np.intp) for pieces in by_array]
-    magnitudes = np.concatenate([magnitude for *_, magnitude in found] or [np.empty(0, flats[0].dtype)])
+    empty = np.empty(0, np.result_type(*flats))
+    magnitudes = np.concatenate([magnitude for *_, magnitude in found] or [empty])
     return Scan(
         above=sum(result[0] for result in results),
         inside=sum(result[1] for result in results),
@@ -215,7 +220,7 @@ def switch_on_first_ties(
             if count == 0:
                 return
             stop = min(start + BLOCK, flat.size)
-            tied = np.abs(flat[start:stop]) == value
+            tied = np.abs(flat[start:stop], dtype=value.dtype) == value
             found = np.count_nonzero(tied)
             if found <= count:
                 np.logical_or(mask[start:stop], tied, out=mask[start:stop])

@@ -15,9 +15,11 @@ with the largest fractional parts (ties: earlier layer first), never above a lay
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping, Sequence
+from typing import Any
 
-from iht.projection.errors import check_sparsity
+from iht.projection.errors import check_real, check_sparsity
 from iht.projection.sparsity import k_from_sparsity
 
 
@@ -29,11 +31,13 @@ def erk_counts(
     Parameters
     ----------
     shapes : mapping of str -> shape
-        Layer name -> weight shape (every dimension >= 1).
+        Layer name -> weight shape (every dimension >= 1; ``()``, a scalar, counts as ``(1,)``).
     sparsity : float
         Global fraction of zeros in ``[0, 1)`` over all layers together.
     power_scale : float
-        Exponent applied to the raw ERK score (RigL's ``erk_power_scale``; 1.0 is ERK, 0.0 uniform).
+        Exponent applied to the raw ERK score (RigL's ``erk_power_scale``; 1.0 is ERK, 0.0 uniform);
+        finite and ``>= 0``. Scores are taken relative to the largest one before the power, which
+        leaves the densities unchanged (ε absorbs the factor) and keeps large exponents finite.
 
     Returns
     -------
@@ -41,24 +45,22 @@ def erk_counts(
         ``0 <= count <= size`` per layer; ``sum == k_from_sparsity(total size, sparsity)``.
     """
     sparsity = check_sparsity(sparsity)
-    if not shapes:
-        raise ValueError("shapes must contain at least one layer; got an empty mapping")
-    sizes = {}
-    for name, shape in shapes.items():
-        if len(shape) == 0 or any(int(d) < 1 for d in shape):
-            raise ValueError(f"shapes[{name!r}] must have dimensions >= 1; got {tuple(shape)}")
-        sizes[name] = math.prod(int(d) for d in shape)
+    power_scale = check_real(power_scale, "power_scale", 0.0)
+    dims = _layer_dims(shapes)
+    sizes = {name: math.prod(shape) for name, shape in dims.items()}
     target = k_from_sparsity(sum(sizes.values()), sparsity)
-    score = {
-        name: (sum(int(d) for d in shape) / sizes[name]) ** power_scale
-        for name, shape in shapes.items()
-    }
+    raw = {name: sum(shape) / sizes[name] for name, shape in dims.items()}
     dense: set[str] = set()
     while True:
+        free = [n for n in shapes if n not in dense]
+        if not free:
+            break
+        # scores relative to the largest free one: in (0, 1], so no power_scale overflows them
+        top = max(raw[n] for n in free)
+        score = {n: (raw[n] / top) ** power_scale for n in free}
         budget = target - sum(sizes[name] for name in dense)
-        weight = sum(score[n] * sizes[n] for n in shapes if n not in dense)
-        epsilon = budget / weight if weight > 0 else 0.0
-        saturated = {n for n in shapes if n not in dense and epsilon * score[n] > 1.0}
+        epsilon = budget / sum(score[n] * sizes[n] for n in free)
+        saturated = {n for n in free if epsilon * score[n] > 1.0}
         if not saturated:
             break
         dense |= saturated
@@ -77,9 +79,30 @@ def erk_counts(
     return counts
 
 
+def _layer_dims(shapes: Any) -> dict[Any, tuple[int, ...]]:
+    """Each layer's shape as a tuple of ints, after checking that ``shapes`` maps names to shapes.
+
+    A 0-d shape ``()`` (a scalar weight) is the 1-element shape ``(1,)``.
+    """
+    if not isinstance(shapes, Mapping):
+        raise TypeError(f"shapes must be a mapping of name -> shape; got {type(shapes).__name__}")
+    if not shapes:
+        raise ValueError("shapes must contain at least one layer; got an empty mapping")
+    dims = {}
+    for name, shape in shapes.items():
+        if not isinstance(shape, Sequence) or isinstance(shape, str) or not all(
+            isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in shape
+        ):
+            raise TypeError(f"shapes[{name!r}] must be a sequence of integers; got {shape!r}")
+        if any(int(d) < 1 for d in shape):
+            raise ValueError(f"shapes[{name!r}] must have dimensions >= 1; got {tuple(shape)}")
+        dims[name] = tuple(int(d) for d in shape) or (1,)
+    return dims
+
+
 def erk_densities(
     shapes: Mapping[str, Sequence[int]], sparsity: float, power_scale: float = 1.0
 ) -> dict[str, float]:
     """Per-layer densities ``count / size`` of :func:`erk_counts`."""
     counts = erk_counts(shapes, sparsity, power_scale)
-    return {n: counts[n] / math.prod(int(d) for d in shapes[n]) for n in shapes}
+    return {n: counts[n] / math.prod(shape) for n, shape in _layer_dims(shapes).items()}

@@ -7,12 +7,16 @@ gets the same message everywhere; tests pin the messages.
 from __future__ import annotations
 
 import numbers
+import sys
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from iht.projection._backend import is_tensor, numpy_view
+
+#: torch dtypes the core computes with (the float8 formats lack the reductions that top-k needs)
+TORCH_FLOAT_DTYPES = ("torch.float16", "torch.bfloat16", "torch.float32", "torch.float64")
 
 
 def check_array(x: Any, name: str = "x", nan: bool = True) -> None:
@@ -21,6 +25,8 @@ def check_array(x: Any, name: str = "x", nan: bool = True) -> None:
     Parameters
     ----------
     x : ndarray or Tensor
+        Any shape, 0-d included; any strides. A tensor must be dense (strided layout) and hold
+        values (not on the ``meta`` device); its dtype one of :data:`TORCH_FLOAT_DTYPES`.
     name : str
         How ``x`` is named in error messages.
     nan : bool
@@ -30,18 +36,27 @@ def check_array(x: Any, name: str = "x", nan: bool = True) -> None:
     Raises
     ------
     TypeError
-        If ``x`` is not an ndarray/tensor, or its dtype is not floating point.
+        If ``x`` is not an ndarray/tensor (masked arrays and ``np.matrix``, whose arithmetic differs,
+        included), a tensor is not strided, or the dtype is not a real floating one.
     ValueError
-        If ``x`` is empty or contains NaN (the message gives how many and the first flat index).
+        If ``x`` is empty, on the meta device, or contains NaN (the message gives how many and the
+        first flat index).
     """
     if is_tensor(x):
-        if x.is_complex() or not x.is_floating_point():
+        if x.layout != sys.modules["torch"].strided:
+            raise TypeError(f"{name} must be a dense (strided) tensor; got layout {x.layout}")
+        if str(x.dtype) not in TORCH_FLOAT_DTYPES:
             raise TypeError(
-                f"{name} must have a real floating dtype (magnitude ordering is undefined "
-                f"otherwise); got dtype {x.dtype}"
+                f"{name} must have a real floating dtype (float16, bfloat16, float32 or float64); "
+                f"got dtype {x.dtype}"
+            )
+        if x.device.type == "meta":
+            raise ValueError(
+                f"{name} must be a tensor holding values; got {name} on the meta device "
+                "(masks need values)"
             )
         size = x.numel()
-    elif isinstance(x, np.ndarray):
+    elif isinstance(x, np.ndarray) and not isinstance(x, (np.ma.MaskedArray, np.matrix)):
         if not np.issubdtype(x.dtype, np.floating):
             raise TypeError(
                 f"{name} must have a real floating dtype (magnitude ordering is undefined "
@@ -102,6 +117,9 @@ def check_arrays(arrays: Any, name: str = "arrays", nan: bool = True) -> None:
         raise TypeError(f"{name} mixes numpy arrays and torch tensors; use one array type")
     for key, value in arrays.items():
         check_array(value, name=item_name(key, name), nan=nan)
+    devices = {str(a.device) for a in arrays.values()} if kinds == {True} else set()
+    if len(devices) > 1:
+        raise ValueError(f"{name} must all be on one device; got devices {sorted(devices)}")
 
 
 def item_name(key: Any, name: str = "arrays") -> str:
@@ -147,6 +165,39 @@ def check_same_shape(mask: Any, x: Any, name: str = "mask") -> None:
     if tuple(mask.shape) != tuple(x.shape):
         raise ValueError(
             f"{name} must have the shape of x {tuple(x.shape)}; got {tuple(mask.shape)}"
+        )
+
+
+def check_mask(mask: Any, x: Any, name: str = "mask") -> None:
+    """Check that ``mask`` is a bool array of ``x``'s library, shape and device.
+
+    A numpy mask for a tensor (or the reverse) is a TypeError rather than a silent conversion: the
+    conversion would copy (or, for a CUDA tensor, fail), and a mask of another dtype would scale
+    ``x`` instead of selecting entries.
+    """
+    library = "torch.Tensor" if is_tensor(x) else "numpy.ndarray"
+    if is_tensor(mask) != is_tensor(x) or not (is_tensor(mask) or isinstance(mask, np.ndarray)):
+        raise TypeError(f"{name} must be a {library} (the array type of x); got {type(mask).__name__}")
+    if str(mask.dtype) not in ("bool", "torch.bool"):
+        raise TypeError(f"{name} must have dtype bool (True keeps an entry); got dtype {mask.dtype}")
+    check_same_shape(mask, x, name)
+    if is_tensor(x) and mask.device != x.device:
+        raise ValueError(f"{name} must be on the device of x ({x.device}); got {name} on {mask.device}")
+
+
+def check_writable(x: Any, name: str = "x") -> None:
+    """Check that ``x`` can be updated in place entry by entry.
+
+    Raises ValueError for a read-only numpy array and for a view that repeats memory along an axis
+    (a zero stride, as ``expand`` and ``broadcast_to`` give), where entries share one location.
+    """
+    if isinstance(x, np.ndarray) and not x.flags.writeable:
+        raise ValueError(f"{name} must be writeable (it is updated in place); got a read-only array")
+    strides = tuple(x.stride()) if is_tensor(x) else x.strides
+    if any(stride == 0 and size > 1 for stride, size in zip(strides, x.shape)):
+        raise ValueError(
+            f"{name} must not repeat memory (it is updated in place); got strides {strides} "
+            f"for shape {tuple(x.shape)} (an expanded or broadcast view)"
         )
 
 

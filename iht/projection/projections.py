@@ -3,7 +3,8 @@
 A projection maps named arrays (a single vector for IHT, ``named_parameters()`` for a network) to
 boolean keep-masks; :meth:`Projection.project` returns the projected copy of one array and
 :meth:`Projection.project_` zeroes the dropped entries in place. Every concrete projection is a
-frozen dataclass whose fields are its whole configuration.
+frozen dataclass whose fields are its whole configuration, validated at construction: a bad field is
+an error where the projection is built, not where it is first used.
 
 ==================  ======================================================================
 ``TopK``            one global magnitude threshold over all arrays (AC/DC's default, T_k)
@@ -23,10 +24,17 @@ from typing import Any
 
 from iht.projection._backend import masked_copy, size_of
 from iht.projection.erk import erk_counts
-from iht.projection.errors import check_arrays, check_int, check_k, check_sparsity, item_name
+from iht.projection.errors import (
+    check_arrays,
+    check_int,
+    check_k,
+    check_real,
+    check_sparsity,
+    item_name,
+)
 from iht.projection.masking import apply_masks_
-from iht.projection.nm import nm_masks
-from iht.projection.random_masks import random_mask
+from iht.projection.nm import check_nm, nm_masks
+from iht.projection.random_masks import check_generator, random_mask
 from iht.projection.selection import topk_masks
 from iht.projection.sparsity import k_from_sparsity
 from iht.projection.topk import global_topk_masks, layerwise_topk_masks
@@ -110,6 +118,7 @@ class ERKTopK(Projection):
 
     def __post_init__(self) -> None:
         check_sparsity(self.sparsity)
+        check_real(self.power_scale, "power_scale", 0.0)
 
     def masks(self, arrays: Mapping[str, Any]) -> dict[str, Any]:
         check_arrays(arrays, nan=False)  # the selection scans for NaN within its own pass
@@ -129,6 +138,9 @@ class NM(Projection):
     m: int = 4
     axis: int | None = None
 
+    def __post_init__(self) -> None:
+        check_nm(self.n, self.m, self.axis)
+
     def masks(self, arrays: Mapping[str, Any]) -> dict[str, Any]:
         return nm_masks(arrays, self.n, self.m, self.axis)
 
@@ -146,6 +158,7 @@ class RandomMask(Projection):
 
     def __post_init__(self) -> None:
         check_sparsity(self.sparsity)
+        check_generator(self.generator)
         if self.distribution not in ("uniform", "erk"):
             raise ValueError(
                 f"distribution must be one of 'uniform', 'erk'; got {self.distribution!r}"

@@ -7,12 +7,25 @@ for tensors): the same generator state gives the same mask.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
 
 from iht.projection._backend import is_tensor
 from iht.projection.errors import check_array, check_k
+
+
+def check_generator(generator: Any) -> None:
+    """Check that ``generator`` is a ``numpy.random.Generator`` or a ``torch.Generator``."""
+    torch = sys.modules.get("torch")
+    if not isinstance(generator, np.random.Generator) and not (
+        torch is not None and isinstance(generator, torch.Generator)
+    ):
+        raise TypeError(
+            f"generator must be a numpy.random.Generator (e.g. np.random.default_rng(seed)) or a "
+            f"torch.Generator; got {type(generator).__name__}"
+        )
 
 
 def random_mask(x: Any, k: int, generator: Any) -> Any:

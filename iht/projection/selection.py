@@ -18,6 +18,11 @@ Tie rule (the library's single rule, identical for numpy and torch): entries are
 decreasing magnitude and, among equal magnitudes, by increasing position in the concatenation of
 the arrays in the order given (flat C-order index within each array). The first ``k`` entries of that
 order are kept. ``-0.0`` and ``0.0`` have equal magnitude.
+
+Comparison dtype: the magnitudes of arrays of different float dtypes (float16, bfloat16, float32,
+float64 mixed in one mapping) are compared on every path in the widest of them (numpy's
+``result_type``, torch's ``promote_types``), to which every value converts exactly, so the order is
+the order of the values. A 0-d array is selected as the 1-element array it holds.
 """
 
 from __future__ import annotations
@@ -40,21 +45,27 @@ BLOCKS_PER_WORKER = 8
 
 
 class _NumpyOps:
-    abs = staticmethod(np.abs)
     flatnonzero = staticmethod(np.flatnonzero)
+
+    @staticmethod
+    def common_dtype(arrays: Sequence[np.ndarray]) -> np.dtype:
+        return np.result_type(*arrays)
+
+    @staticmethod
+    def magnitude(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        return np.abs(a, dtype=dtype)
 
     @staticmethod
     def count(mask: np.ndarray) -> int:
         return int(np.count_nonzero(mask))
 
     @staticmethod
-    def kth_largest(arrays: Sequence[np.ndarray], k: int) -> Any:
-        dtype = np.result_type(*arrays)
+    def kth_largest(arrays: Sequence[np.ndarray], k: int, dtype: np.dtype) -> Any:
         total = sum(a.size for a in arrays)
         buffer = np.empty(total, dtype=dtype)
         start = 0
         for a in arrays:
-            np.abs(a.reshape(-1), out=buffer[start : start + a.size])
+            np.abs(a, out=buffer[start : start + a.size])
             start += a.size
         buffer.partition(total - k)
         return buffer[total - k]
@@ -66,25 +77,31 @@ class _NumpyOps:
 
 class _TorchOps:
     @staticmethod
-    def abs(a: Any) -> Any:
-        return a.detach().abs()
+    def common_dtype(arrays: Sequence[Any]) -> Any:
+        import torch
+
+        dtype = arrays[0].dtype
+        for a in arrays[1:]:
+            dtype = torch.promote_types(dtype, a.dtype)
+        return dtype
+
+    @staticmethod
+    def magnitude(a: Any, dtype: Any) -> Any:
+        return a.detach().to(dtype).abs()
 
     @staticmethod
     def flatnonzero(mask: Any) -> Any:
-        return mask.reshape(-1).nonzero().reshape(-1)
+        return mask.nonzero().reshape(-1)
 
     @staticmethod
     def count(mask: Any) -> int:
         return int(mask.sum())
 
     @staticmethod
-    def kth_largest(arrays: Sequence[Any], k: int) -> Any:
+    def kth_largest(arrays: Sequence[Any], k: int, dtype: Any) -> Any:
         import torch
 
-        dtype = arrays[0].dtype
-        for a in arrays[1:]:
-            dtype = torch.promote_types(dtype, a.dtype)
-        magnitudes = torch.cat([a.detach().reshape(-1).to(dtype).abs() for a in arrays])
+        magnitudes = torch.cat([a.detach().to(dtype).abs() for a in arrays])
         return torch.kthvalue(magnitudes, magnitudes.numel() - k + 1).values
 
     @staticmethod
@@ -95,20 +112,29 @@ class _TorchOps:
 
 
 def _masks_with_ops(arrays: Sequence[Any], k: int, ops: Any) -> list[Any]:
+    """Reference masks, shaped like ``arrays``: threshold by selection, excess ties dropped last.
+
+    Every magnitude is compared in the common dtype of ``arrays`` (the widest float among them), to
+    which each value converts exactly, so the order is the order of the values themselves. The
+    comparisons run on C-order flat views, so the masks are contiguous whatever the input's strides
+    (Fortran order, transposes) and the ties are dropped in place.
+    """
     if k == 0:
         return [ops.falses(a) for a in arrays]
-    threshold = ops.kth_largest(arrays, k)
-    masks = [ops.abs(a) >= threshold for a in arrays]
+    flats = [a.reshape(-1) for a in arrays]
+    dtype = ops.common_dtype(flats)
+    threshold = ops.kth_largest(flats, k, dtype)
+    masks = [ops.magnitude(a, dtype) >= threshold for a in flats]
     excess = sum(ops.count(m) for m in masks) - k
     # Entries tied at the threshold beyond the k-th are dropped from the end of the global order.
-    for a, mask in zip(reversed(arrays), reversed(masks)):
+    for a, mask in zip(reversed(flats), reversed(masks)):
         if excess == 0:
             break
-        tied = ops.flatnonzero(ops.abs(a) == threshold)
+        tied = ops.flatnonzero(ops.magnitude(a, dtype) == threshold)
         drop = tied[max(0, len(tied) - excess) :]
-        mask.reshape(-1)[drop] = False
+        mask[drop] = False
         excess -= len(drop)
-    return masks
+    return [mask.reshape(tuple(a.shape)) for mask, a in zip(masks, arrays)]
 
 
 def _bracketed_masks(flats: list[np.ndarray], k: int) -> list[np.ndarray] | None:
@@ -135,14 +161,14 @@ def _bracketed_masks(flats: list[np.ndarray], k: int) -> list[np.ndarray] | None
     return None
 
 
-def _numpy_masks(arrays: Sequence[np.ndarray], k: int, names: Sequence[str]) -> list[np.ndarray]:
-    if k > 0 and sum(a.size for a in arrays) >= FAST_PATH_MIN_SIZE and len({a.dtype for a in arrays}) == 1:
-        masks = _bracketed_masks([a.reshape(-1) for a in arrays], k)
+def _numpy_masks(flats: Sequence[np.ndarray], k: int, names: Sequence[str]) -> list[np.ndarray]:
+    if k > 0 and sum(a.size for a in flats) >= FAST_PATH_MIN_SIZE:
+        masks = _bracketed_masks(flats, k)
         if masks is not None:
-            return [m.reshape(a.shape) for m, a in zip(masks, arrays)]
-    for a, name in zip(arrays, names):
+            return masks
+    for a, name in zip(flats, names):
         check_no_nan(a, name)
-    return _masks_with_ops(arrays, k, _NumpyOps)
+    return _masks_with_ops(flats, k, _NumpyOps)
 
 
 def topk_masks(arrays: Sequence[Any], k: int, names: Sequence[str]) -> list[Any]:
@@ -171,10 +197,12 @@ def topk_masks(arrays: Sequence[Any], k: int, names: Sequence[str]) -> list[Any]
         If an array contains NaN (message of :func:`~iht.projection.errors.check_no_nan`).
     """
     if not is_tensor(arrays[0]):
-        return _numpy_masks(arrays, k, names)
-    views = [numpy_view(a) for a in arrays]
-    if all(v is not None for v in views):
-        return [like(m, a) for m, a in zip(_numpy_masks(views, k, names), arrays)]
-    for a, name in zip(arrays, names):
-        check_no_nan(a, name)
-    return _masks_with_ops(arrays, k, _TorchOps)
+        masks = _numpy_masks([a.reshape(-1) for a in arrays], k, names)
+    elif all(numpy_view(a) is not None for a in arrays):
+        flats = [numpy_view(a).reshape(-1) for a in arrays]
+        masks = [like(m, a) for m, a in zip(_numpy_masks(flats, k, names), arrays)]
+    else:
+        for a, name in zip(arrays, names):
+            check_no_nan(a, name)
+        masks = _masks_with_ops([a.reshape(-1) for a in arrays], k, _TorchOps)
+    return [m.reshape(tuple(a.shape)) for m, a in zip(masks, arrays)]
