@@ -7,7 +7,9 @@ and writes an atomic checkpoint. Files in ``config.out``:
 =======================  =====================================================================
 ``config.json``          the configuration, seed, git revision and torch version
 ``checkpoint.pt``        latest state: model (with masks), optimiser, scheduler, controller,
-                         next epoch, RNG states, metrics and output models so far
+                         next epoch, data order generator, metrics, output models so far and
+                         training seconds, with its SHA-256 (see :mod:`acdc.checkpoint`)
+``checkpoint.prev.pt``   the checkpoint before it (resume falls back to it if the newest is unusable)
 ``metrics.csv``          one row per epoch (see :meth:`Trainer.run_epoch`)
 ``history.json``         the controller's phase history (plain data, for FLOPs accounting)
 ``final_sparse.pt``      the model at the end of the schedule's epochs (AC/DC: of the final
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -52,6 +55,10 @@ from acdc.plot import plot_metrics
 from acdc.schedule import Phase
 
 CHECKPOINT = "checkpoint.pt"
+PREVIOUS_CHECKPOINT = checkpoint.previous_path(CHECKPOINT).name
+CHECKPOINT_KEYS = ("config", "epoch", "model", "optimizer", "scheduler", "controller", "loader_rng",
+                   "metrics", "outputs", "train_seconds")
+"""Entries of a trainer checkpoint."""
 FINETUNE = "dense-finetune"
 RESUME_INDEPENDENT = ("out", "device", "threads")
 """Config keys that may differ between a checkpoint and the run resuming it."""
@@ -69,6 +76,20 @@ def memory_format_for(model: nn.Module, sample_shape: tuple[int, ...]) -> torch.
     return torch.channels_last if has_conv2d and len(sample_shape) == 3 else torch.preserve_format
 
 
+def _check_entries(state: Any, path: Path) -> None:
+    """Reject a loaded checkpoint that is not a dict with every entry of :data:`CHECKPOINT_KEYS`."""
+    if not isinstance(state, dict):
+        raise checkpoint.CorruptCheckpointError(f"{path} is not a trainer checkpoint: it holds a "
+                                                f"{type(state).__name__}, not a dict")
+    missing = [key for key in CHECKPOINT_KEYS if key not in state]
+    if missing:
+        raise checkpoint.CorruptCheckpointError(f"{path} is not a trainer checkpoint: it lacks the entries "
+                                                f"{', '.join(missing)}")
+    if not isinstance(state["config"], dict):
+        raise checkpoint.CorruptCheckpointError(f"{path} is not a trainer checkpoint: its config is a "
+                                                f"{type(state['config']).__name__}, not a dict")
+
+
 class Trainer:
     """Train ``config``'s model with its sparse-training method; resume from ``config.out`` on request.
 
@@ -78,7 +99,9 @@ class Trainer:
     splits : Splits, optional
         Data to use instead of loading ``config.data`` (tests pass tiny in-memory sets).
     resume : bool
-        Continue from ``config.out/checkpoint.pt``. Without it an existing checkpoint is an error.
+        Continue from ``config.out/checkpoint.pt`` (from ``checkpoint.prev.pt``, with a
+        :class:`~acdc.checkpoint.CheckpointFallbackWarning`, if the newest is missing or unusable).
+        Without it an existing checkpoint is an error.
     progress : bool
         Show a tqdm progress bar per epoch (main process only).
     """
@@ -91,7 +114,6 @@ class Trainer:
         if config.threads is not None:
             torch.set_num_threads(config.threads)
         self.process = init_from_env(config.device)
-        torch.manual_seed(config.seed)
         self.splits = splits or load_splits(config.data, config.data_root, config.image_size,
                                             config.subset, config.val_subset, config.seed)
         self.memorization = None
@@ -102,7 +124,9 @@ class Trainer:
         finetune_epochs = len(config.build_schedule().spans[-1]) if config.dense_finetune else 0
         self.total_epochs = self.budget_epochs + finetune_epochs
         sample_shape = tuple(self.splits.train.tensors[0].shape[1:])
-        model = build_classifier(config.model, self.splits.num_classes, sample_shape, config.width)
+        with torch.random.fork_rng(devices=[]):  # seeded initialisation; the caller's global RNG untouched
+            torch.manual_seed(config.seed)
+            model = build_classifier(config.model, self.splits.num_classes, sample_shape, config.width)
         self.memory_format = memory_format_for(model, sample_shape)
         self.model = model.to(self.process.device, memory_format=self.memory_format)
         self.optimizer = build_optimizer(config.optimizer, self.model.parameters(), config.lr,
@@ -119,22 +143,29 @@ class Trainer:
         self.epoch = 0
         self.metrics: list[dict[str, Any]] = []
         self.outputs: dict[str, dict[str, Any]] = {}
+        self.train_seconds = 0.0
+        """Seconds spent in :meth:`fit`, summed over resumed runs (each checkpoint stores the sum so far)."""
+        self._clock: tuple[float, float] | None = None  # (train_seconds, perf_counter()) at fit's start
+        self._unusable: Path | None = None  # newest checkpoint skipped at resume: replaced, not kept
         self._start(resume)
 
     def _loader(self, dataset: Any, shuffle: bool) -> DataLoader:
+        # Every loader has a generator: without one, each pass over it draws a base seed (for worker
+        # processes, of which there are none) from the caller's global torch generator.
         if self.process.distributed and shuffle:
             sampler = DistributedSampler(dataset, self.process.world_size, self.process.rank, shuffle=True,
                                          seed=self.config.seed)
-            return DataLoader(dataset, self.config.batch_size, sampler=sampler)
+            return DataLoader(dataset, self.config.batch_size, sampler=sampler, generator=torch.Generator())
         return DataLoader(dataset, self.config.batch_size, shuffle=shuffle,
-                          generator=self.loader_generator if shuffle else None)
+                          generator=self.loader_generator if shuffle else torch.Generator())
 
     def _start(self, resume: bool) -> None:
         path = self.out / CHECKPOINT
         if resume:
             self.load_checkpoint(path)
-        elif path.exists():
-            raise FileExistsError(f"{path} exists: pass resume=True (CLI: --resume) to continue that run, "
+        elif checkpoint.exists(path):
+            found = path if path.exists() else checkpoint.previous_path(path)
+            raise FileExistsError(f"{found} exists: pass resume=True (CLI: --resume) to continue that run, "
                                   f"or choose another output folder")
         if self.process.is_main:
             self.out.mkdir(parents=True, exist_ok=True)
@@ -150,8 +181,12 @@ class Trainer:
         as an uninterrupted run on the same device.
         """
         stop = self.total_epochs if until is None else min(until, self.total_epochs)
-        for epoch in range(self.epoch, stop):
-            self.run_epoch(epoch)
+        self._clock = (self.train_seconds, time.perf_counter())
+        try:
+            for epoch in range(self.epoch, stop):
+                self.run_epoch(epoch)
+        finally:
+            self.train_seconds, self._clock = self._seconds(), None
         if self.epoch == self.total_epochs and self.process.is_main:
             self._write_outputs()
         return self.summary()
@@ -272,45 +307,68 @@ class Trainer:
         if phase == FINETUNE and epoch == self.total_epochs - 1:
             self.outputs["finetuned_dense"] = snapshot
 
+    def _seconds(self) -> float:
+        """:attr:`train_seconds` including the running :meth:`fit` call."""
+        if self._clock is None:
+            return self.train_seconds
+        before, started = self._clock
+        return before + time.perf_counter() - started
+
     def save_checkpoint(self, path: str | Path) -> None:
-        """Everything needed to continue exactly, written atomically."""
-        checkpoint.save_atomic({
+        """Everything needed to continue exactly, written atomically with its SHA-256.
+
+        The checkpoint already at ``path`` becomes ``checkpoint.prev.pt`` (:func:`acdc.checkpoint.
+        save_checkpoint`), except a newest checkpoint that resuming found unusable: that one is replaced.
+        """
+        path = Path(path)
+        checkpoint.save_checkpoint({
             "config": self.config.to_dict(),
             "epoch": self.epoch,
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
             "controller": self.controller.state_dict(),
-            "rng": checkpoint.capture_rng(self.loader_generator),
+            "loader_rng": self.loader_generator.get_state(),
             "metrics": self.metrics,
             "outputs": self.outputs,
-        }, path)
+            "train_seconds": self._seconds(),
+        }, path, keep_previous=path != self._unusable)
+        if path == self._unusable:
+            self._unusable = None
 
     def load_checkpoint(self, path: str | Path) -> None:
         """Restore a :meth:`save_checkpoint` file written with the same configuration.
 
+        Falls back to the previous checkpoint (``checkpoint.prev.pt`` beside ``path``) with a
+        :class:`~acdc.checkpoint.CheckpointFallbackWarning` when ``path`` is missing or unusable.
+
         Raises
         ------
         FileNotFoundError
-            If ``path`` does not exist.
+            If neither ``path`` nor its previous checkpoint exists.
+        CorruptCheckpointError
+            If no checkpoint is usable: each file is a directory, empty, truncated, damaged (content hash
+            mismatch), not a checkpoint, or lacks entries of :data:`CHECKPOINT_KEYS`.
         ValueError
             If the checkpoint's configuration differs (other than output folder, device and threads).
         """
         path = Path(path)
-        if not path.is_file():
+        if not checkpoint.exists(path):
             raise FileNotFoundError(f"cannot resume: no checkpoint at {path}")
-        state = checkpoint.load(path, map_location=self.process.device)
+        state, used = checkpoint.load_latest(path, map_location=self.process.device, check=_check_entries)
         mine = self.config.to_dict()
         changed = [f"{k}={state['config'].get(k)!r} (checkpoint) vs {mine[k]!r} (now)" for k in mine
                    if k not in RESUME_INDEPENDENT and state["config"].get(k) != mine[k]]
         if changed:
-            raise ValueError(f"cannot resume from {path}: the configuration differs: {'; '.join(changed)}")
+            raise ValueError(f"cannot resume from {used}: the configuration differs: {'; '.join(changed)}")
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         self.controller.load_state_dict(state["controller"])
-        checkpoint.restore_rng(state["rng"], self.loader_generator)
+        self.loader_generator.set_state(state["loader_rng"])
         self.epoch, self.metrics, self.outputs = state["epoch"], state["metrics"], state["outputs"]
+        self.train_seconds = float(state["train_seconds"])
+        self._unusable = path if used != path else None
 
     def _write_tables(self) -> None:
         columns = list(self.metrics[0])
@@ -332,7 +390,10 @@ class Trainer:
         (self.out / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
 
     def summary(self) -> dict[str, Any]:
-        """Epochs run, epoch / validation accuracy (and sparsity) of each output model so far, and FLOPs.
+        """Epochs run, training seconds, epoch / validation accuracy (and sparsity) of each output model so
+        far, and FLOPs.
+
+        ``train_seconds``: :attr:`train_seconds` (the one entry that differs between identical runs).
 
         ``flops``: ``dense_inference`` (forward FLOPs per example of the dense model),
         ``final_sparse_inference`` and ``final_sparse_inference_rel`` (of ``final_sparse``, the model at
@@ -341,7 +402,8 @@ class Trainer:
         ``training_rel`` (all epochs run, a dense fine-tune included; absolute and relative to dense
         training of the same epochs).
         """
-        result: dict[str, Any] = {"epochs_run": self.epoch, "total_epochs": self.total_epochs}
+        result: dict[str, Any] = {"epochs_run": self.epoch, "total_epochs": self.total_epochs,
+                                  "train_seconds": self._seconds()}
         for name, snapshot in self.outputs.items():
             result[name] = {"epoch": snapshot["epoch"], "val_acc": snapshot["val_acc"],
                             "sparsity": self.metrics[snapshot["epoch"]]["sparsity"]}
