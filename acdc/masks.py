@@ -149,8 +149,15 @@ class WeightMasks:
         return cached[1]
 
     def mask_gradient(self, name: str, grad: torch.Tensor) -> torch.Tensor:
-        """``grad`` of weight ``name`` with pruned entries zeroed, as a new tensor (``grad`` untouched)."""
-        return grad * self.multiplier(name)
+        """``grad`` of weight ``name`` with pruned entries zeroed, as a new tensor (``grad`` untouched).
+
+        The result has ``grad``'s strides. A plain product chooses its own where the layout is ambiguous: an
+        ``[8, 4, 1, 1]`` weight in channels-last has strides ``(4, 1, 4, 4)``, the product of two such
+        tensors ``(4, 1, 1, 1)`` (the same memory order). Autograd accepts either, but DDP compares strides
+        with its bucket views exactly, warned "Grad strides do not match bucket view strides" for every
+        1×1 convolution and copied the gradient.
+        """
+        return torch.mul(grad, self.multiplier(name), out=torch.empty_like(grad))
 
     def as_dict(self) -> dict[str, torch.Tensor]:
         """Weight name -> mask buffer."""

@@ -1,4 +1,5 @@
-"""Data-parallel training through torchrun: 2 CPU processes (gloo) hold identical masks."""
+"""Data-parallel training through torchrun: 2 CPU processes (gloo) hold identical masks, and DDP finds the
+masked gradients of channels-last weights in the layout of its buckets."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import textwrap
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from acdc import checkpoint
+from acdc.masks import WeightMasks
 from iht.projection import k_from_sparsity
 
 SCRIPT = textwrap.dedent("""
@@ -42,6 +45,7 @@ def test_two_rank_ddp_run_has_identical_masks(tmp_path):
          str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    assert "Grad strides do not match bucket view strides" not in result.stderr  # issue 15
     ranks = [checkpoint.load(tmp_path / "out" / f"rank{r}.pt") for r in (0, 1)]
     assert [r["world_size"] for r in ranks] == [2, 2]
     masks0, masks1 = ranks[0]["masks"], ranks[1]["masks"]
@@ -53,3 +57,15 @@ def test_two_rank_ddp_run_has_identical_masks(tmp_path):
     for key, value in ranks[0]["model"].items():  # DDP keeps weights and buffers in sync as well
         assert torch.equal(value, ranks[1]["model"][key]), key
     assert ranks[0]["metrics"] == ranks[1]["metrics"]
+
+
+def test_masked_gradients_keep_the_strides_of_channels_last_weights():
+    """A 1×1 convolution's weight (and one with a single input channel) has two equivalent stride sets in
+    channels-last; the masked gradient must keep the weight's, which DDP's bucket views copy exactly."""
+    model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.Conv2d(4, 8, 1)).to(memory_format=torch.channels_last)
+    masks = WeightMasks(model, {"0.weight": model[0].weight, "1.weight": model[1].weight})
+    for name, weight in masks.weights.items():
+        grad = torch.ones_like(weight)  # the strides autograd gives the gradient of ``weight``
+        masked = masks.mask_gradient(name, grad)
+        assert masked.stride() == grad.stride() == weight.stride() and torch.equal(masked, grad), name
+    assert model[1].weight.stride() == (4, 1, 4, 4)  # the ambiguous layout this guards
