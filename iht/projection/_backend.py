@@ -36,7 +36,7 @@ def numpy_view(x: Any) -> np.ndarray | None:
     """
     if x.device.type != "cpu" or str(x.dtype) not in _NUMPY_VIEWABLE_TORCH_DTYPES:
         return None
-    return x.detach().resolve_conj().numpy()
+    return x.detach().resolve_conj().resolve_neg().numpy()
 
 
 def like(mask_np: np.ndarray, x: Any) -> Any:

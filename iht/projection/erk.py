@@ -7,9 +7,11 @@ layer ``l`` a density proportional to ``sum(shape_l) / prod(shape_l)`` (for a co
 weights meets the target. Layers whose density would exceed 1 are made dense and ε is recomputed over
 the rest, as in RigL's reference implementation.
 
-Here the float densities are then turned into integer kept counts whose sum is exactly
+Here the densities are then turned into integer kept counts whose sum is exactly
 ``k_from_sparsity(total, sparsity)``: counts are floored and the remaining units go to the layers
-with the largest fractional parts (ties: earlier layer first), never above a layer's size.
+with the largest fractional parts (ties: earlier layer first), never above a layer's size. The
+scores are floats (``power_scale`` is a real exponent), but ε, the saturation test and the counts
+are computed from them in exact integer arithmetic, so the sum is exact for any total size.
 """
 
 from __future__ import annotations
@@ -55,28 +57,31 @@ def erk_counts(
         free = [n for n in shapes if n not in dense]
         if not free:
             break
-        # scores relative to the largest free one: in (0, 1], so no power_scale overflows them
+        # float scores (a real power) of the ratio to the largest free one, in [0, 1] so that no
+        # power_scale overflows them; then integers on one scale, for exact integer arithmetic
         top = max(raw[n] for n in free)
-        score = {n: (raw[n] / top) ** power_scale for n in free}
+        score = _common_scale({n: (raw[n] / top) ** power_scale for n in free})
         budget = target - sum(sizes[name] for name in dense)
-        epsilon = budget / sum(score[n] * sizes[n] for n in free)
-        saturated = {n for n in free if epsilon * score[n] > 1.0}
+        weight = sum(score[n] * sizes[n] for n in free)
+        saturated = {n for n in free if budget * score[n] > weight}  # density ε·score above 1
         if not saturated:
             break
         dense |= saturated
-    exact = {
-        n: float(sizes[n]) if n in dense else epsilon * score[n] * sizes[n] for n in shapes
-    }
-    counts = {n: min(sizes[n], math.floor(v)) for n, v in exact.items()}
+    # kept count of a free layer: budget·score·size / weight = quotient + remainder / weight
+    shares = {n: divmod(budget * score[n] * sizes[n], weight) for n in shapes if n not in dense}
+    counts = {n: shares[n][0] if n in shares else sizes[n] for n in shapes}
     remaining = target - sum(counts.values())
-    order = sorted(
-        (n for n in shapes if counts[n] < sizes[n]),
-        key=lambda n: exact[n] - counts[n],
-        reverse=True,
-    )
+    order = sorted(shares, key=lambda n: shares[n][1], reverse=True)  # stable: earlier layer first
     for name in order[:remaining]:
         counts[name] += 1
     return counts
+
+
+def _common_scale(values: Mapping[Any, float]) -> dict[Any, int]:
+    """Non-negative floats as integers ``value * 2**K`` (exact) with one ``K`` for all."""
+    ratios = {name: value.as_integer_ratio() for name, value in values.items()}
+    scale = max(denominator for _, denominator in ratios.values())  # denominators are powers of 2
+    return {name: numerator * (scale // denominator) for name, (numerator, denominator) in ratios.items()}
 
 
 def _layer_dims(shapes: Any) -> dict[Any, tuple[int, ...]]:

@@ -451,6 +451,9 @@ EXACT = [
         lambda: erk_counts({"big": (100, 100), "small": (2, 2), "mid": (10, 10)}, 0.95, 1000.0),
         {"big": 401, "small": 4, "mid": 100},
     ),
+    ("erk-sum-exact-beyond-2**53", lambda: erk_counts({"a": (10**9, 10**9), "b": (3,)}, 0.5),
+     {"a": 499999999999999999, "b": 3}),
+    ("torch-negative-bit", lambda: topk_mask(torch.tensor([1.0, -2.0])._neg_view(), 1), [False, True]),
     ("erk-power-0-uniform", lambda: erk_counts({"a": (10, 10), "b": (30,)}, 0.5, 0.0), {"a": 50, "b": 15}),
 ]
 
