@@ -194,7 +194,7 @@ def check_writable(x: Any, name: str = "x") -> None:
     if isinstance(x, np.ndarray) and not x.flags.writeable:
         raise ValueError(f"{name} must be writeable (it is updated in place); got a read-only array")
     strides = tuple(x.stride()) if is_tensor(x) else x.strides
-    if any(stride == 0 and size > 1 for stride, size in zip(strides, x.shape)):
+    if 0 in strides and any(stride == 0 and size > 1 for stride, size in zip(strides, x.shape)):
         raise ValueError(
             f"{name} must not repeat memory (it is updated in place); got strides {strides} "
             f"for shape {tuple(x.shape)} (an expanded or broadcast view)"

@@ -196,11 +196,11 @@ def topk_masks(arrays: Sequence[Any], k: int, names: Sequence[str]) -> list[Any]
     ValueError
         If an array contains NaN (message of :func:`~iht.projection.errors.check_no_nan`).
     """
-    if not is_tensor(arrays[0]):
-        masks = _numpy_masks([a.reshape(-1) for a in arrays], k, names)
-    elif all(numpy_view(a) is not None for a in arrays):
-        flats = [numpy_view(a).reshape(-1) for a in arrays]
-        masks = [like(m, a) for m, a in zip(_numpy_masks(flats, k, names), arrays)]
+    views = [numpy_view(a) for a in arrays] if is_tensor(arrays[0]) else arrays
+    if all(v is not None for v in views):
+        masks = _numpy_masks([v.reshape(-1) for v in views], k, names)
+        if views is not arrays:
+            masks = [like(m, a) for m, a in zip(masks, arrays)]
     else:
         for a, name in zip(arrays, names):
             check_no_nan(a, name)
