@@ -144,7 +144,8 @@ class Trainer:
         self.metrics: list[dict[str, Any]] = []
         self.outputs: dict[str, dict[str, Any]] = {}
         self.train_seconds = 0.0
-        """Seconds spent in :meth:`fit`, summed over resumed runs (each checkpoint stores the sum so far)."""
+        """Seconds spent in :meth:`fit` up to its last checkpoint, summed over resumed runs (stored in each
+        checkpoint; on the main process, which writes them)."""
         self._clock: tuple[float, float] | None = None  # (train_seconds, perf_counter()) at fit's start
         self._unusable: Path | None = None  # newest checkpoint skipped at resume: replaced, not kept
         self._start(resume)
@@ -186,7 +187,7 @@ class Trainer:
             for epoch in range(self.epoch, stop):
                 self.run_epoch(epoch)
         finally:
-            self.train_seconds, self._clock = self._seconds(), None
+            self._clock = None
         if self.epoch == self.total_epochs and self.process.is_main:
             self._write_outputs()
         return self.summary()
@@ -308,7 +309,7 @@ class Trainer:
             self.outputs["finetuned_dense"] = snapshot
 
     def _seconds(self) -> float:
-        """:attr:`train_seconds` including the running :meth:`fit` call."""
+        """:attr:`train_seconds` at the start of the running :meth:`fit` call plus the seconds since."""
         if self._clock is None:
             return self.train_seconds
         before, started = self._clock
@@ -321,6 +322,7 @@ class Trainer:
         save_checkpoint`), except a newest checkpoint that resuming found unusable: that one is replaced.
         """
         path = Path(path)
+        self.train_seconds = self._seconds()
         checkpoint.save_checkpoint({
             "config": self.config.to_dict(),
             "epoch": self.epoch,
@@ -331,7 +333,7 @@ class Trainer:
             "loader_rng": self.loader_generator.get_state(),
             "metrics": self.metrics,
             "outputs": self.outputs,
-            "train_seconds": self._seconds(),
+            "train_seconds": self.train_seconds,
         }, path, keep_previous=path != self._unusable)
         if path == self._unusable:
             self._unusable = None
@@ -403,7 +405,7 @@ class Trainer:
         training of the same epochs).
         """
         result: dict[str, Any] = {"epochs_run": self.epoch, "total_epochs": self.total_epochs,
-                                  "train_seconds": self._seconds()}
+                                  "train_seconds": self.train_seconds}
         for name, snapshot in self.outputs.items():
             result[name] = {"epoch": snapshot["epoch"], "val_acc": snapshot["val_acc"],
                             "sparsity": self.metrics[snapshot["epoch"]]["sparsity"]}

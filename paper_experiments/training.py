@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -60,7 +59,11 @@ class ImageRecipe(ExperimentConfig):
 
 @dataclass(frozen=True)
 class TrainedRun:
-    """A finished trainer run: its configuration, ``summary.json``, ``metrics.csv``, folder and wall time."""
+    """A finished trainer run: its configuration, ``summary.json``, ``metrics.csv``, folder and training time.
+
+    ``wall_s`` is the trainer's ``train_seconds``: seconds spent training, summed over a run and its
+    resumptions (stored in each checkpoint), not the seconds of the last call.
+    """
 
     config: TrainConfig
     summary: dict[str, Any]
@@ -80,7 +83,7 @@ class TrainedRun:
         the best dense-phase model; ``finetuned_dense_acc``: the dense-finetuned model (NaN for outputs the
         run has not got); ``inference_flops_rel``: forward FLOPs of the final model relative to dense;
         ``train_flops_rel``: training FLOPs of the schedule's epochs (dense fine-tune excluded) relative
-        to dense training; ``wall_s``: seconds.
+        to dense training; ``wall_s``: training seconds, kept across resumption.
         """
         last = self.metrics[self.metrics["epoch"] == self.config.epochs - 1].iloc[0]
         return {"final_acc": self.val_acc("final_sparse"),
@@ -111,8 +114,7 @@ def train(config: TrainConfig) -> TrainedRun:
     trainer's ``ValueError`` naming the differing keys.
     """
     out = Path(config.out)
-    start = time.perf_counter()
-    resume = (out / CHECKPOINT).is_file()
+    resume = checkpoint.exists(out / CHECKPOINT)
     log_progress(f"{out.name}: {'resuming' if resume else 'training'} {config.method} at sparsity "
                  f"{config.sparsity:g}, {config.epochs} epochs")
     trainer = Trainer(config, resume=resume, progress=sys.stderr.isatty())
@@ -121,9 +123,10 @@ def train(config: TrainConfig) -> TrainedRun:
     finally:
         trainer.close()
     summary = json.loads((out / "summary.json").read_text())
-    wall_s = time.perf_counter() - start
+    wall_s = float(summary["train_seconds"])
     final_acc = summary["final_sparse"]["val_acc"]
-    log_progress(f"{out.name}: done in {wall_s:.0f} s, final model val acc {final_acc:.4f}")
+    log_progress(f"{out.name}: done, {wall_s:.0f} s of training{' in all' if resume else ''}, final model "
+                 f"val acc {final_acc:.4f}")
     return TrainedRun(config, summary, pd.read_csv(out / "metrics.csv"), out, wall_s)
 
 

@@ -28,6 +28,7 @@ import torch
 from acdc import checkpoint
 from acdc.checkpoint import MAGIC, CheckpointFallbackWarning, CorruptCheckpointError
 from acdc.trainer import CHECKPOINT, CHECKPOINT_KEYS, PREVIOUS_CHECKPOINT, Trainer
+from paper_experiments.training import train
 from tests.acdc.helpers import tiny_config
 from tests.acdc.test_trainer import assert_same_state, run
 
@@ -261,17 +262,20 @@ def test_training_leaves_the_callers_global_random_state_alone(tmp_path):
 
 
 def test_training_seconds_are_kept_across_resume(tmp_path):
-    """Issue 17, item 7: a resumed run adds its seconds to those of its checkpoint (summary.json)."""
+    """Issue 17, item 7: a resumed run adds its seconds to those of its checkpoint; paper_experiments'
+    ``wall_s`` is that sum, not the seconds of the resuming call."""
     config = tiny_config(tmp_path, epochs=4, schedule="dense:1,compressed:1,dense:1,compressed:1")
     first = run(config, until=2)
     stored = checkpoint.load(tmp_path / CHECKPOINT)["train_seconds"]
     assert 0 < stored <= first.train_seconds
     resumed = Trainer(config, resume=True, progress=False)
     assert resumed.train_seconds == stored
-    summary = resumed.fit()
     resumed.close()
-    assert summary["train_seconds"] > stored
-    assert checkpoint.load(tmp_path / CHECKPOINT)["train_seconds"] > stored
+    trained = train(config)  # resumes the checkpoint in config.out
+    assert trained.wall_s == trained.summary["train_seconds"] > stored
+    assert trained.row()["wall_s"] == trained.wall_s
+    assert checkpoint.load(tmp_path / CHECKPOINT)["train_seconds"] == trained.wall_s  # up to the last save
+    assert train(config).wall_s == trained.wall_s  # a finished run read again keeps its training time
 
 
 # ---- kill -9 at seeded moments, then resume: bit-identical outputs ---------------------------------------
