@@ -56,7 +56,7 @@ def check_array(x: Any, name: str = "x", nan: bool = True) -> None:
                 "(masks need values)"
             )
         size = x.numel()
-    elif isinstance(x, np.ndarray) and not isinstance(x, (np.ma.MaskedArray, np.matrix)):
+    elif _is_plain_ndarray(x):
         if not np.issubdtype(x.dtype, np.floating):
             raise TypeError(
                 f"{name} must have a real floating dtype (magnitude ordering is undefined "
@@ -69,6 +69,11 @@ def check_array(x: Any, name: str = "x", nan: bool = True) -> None:
         raise ValueError(f"{name} must be non-empty; got shape {tuple(x.shape)}")
     if nan:
         check_no_nan(x, name)
+
+
+def _is_plain_ndarray(x: Any) -> bool:
+    """An ndarray whose arithmetic is numpy's (masked arrays and ``np.matrix`` excluded)."""
+    return isinstance(x, np.ndarray) and not isinstance(x, (np.ma.MaskedArray, np.matrix))
 
 
 def check_no_nan(x: Any, name: str = "x") -> None:
@@ -176,7 +181,7 @@ def check_mask(mask: Any, x: Any, name: str = "mask") -> None:
     ``x`` instead of selecting entries.
     """
     library = "torch.Tensor" if is_tensor(x) else "numpy.ndarray"
-    if is_tensor(mask) != is_tensor(x) or not (is_tensor(mask) or isinstance(mask, np.ndarray)):
+    if is_tensor(mask) != is_tensor(x) or not (is_tensor(mask) or _is_plain_ndarray(mask)):
         raise TypeError(f"{name} must be a {library} (the array type of x); got {type(mask).__name__}")
     if str(mask.dtype) not in ("bool", "torch.bool"):
         raise TypeError(f"{name} must have dtype bool (True keeps an entry); got dtype {mask.dtype}")

@@ -94,7 +94,11 @@ def _nm_mask_of_valid(x: Any, n: int, m: int, axis: int | None, name: str) -> An
     ndim = len(x.shape)
     if axis is None:
         axis = default_nm_axis(ndim)
-    axis = check_int(axis, "axis", -ndim, ndim - 1) % ndim
+    if not -ndim <= axis < ndim:
+        raise ValueError(
+            f"axis must be in [{-ndim}, {ndim - 1}] for {name} of shape {tuple(x.shape)}; got axis={axis}"
+        )
+    axis %= ndim
     if x.shape[axis] % m:
         raise ValueError(
             f"{name}.shape[{axis}]={x.shape[axis]} is not divisible by m={m}; N:M groups of m "

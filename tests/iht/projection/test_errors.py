@@ -89,7 +89,8 @@ def test_nm_shape_not_divisible_by_m():
 def test_nm_n_greater_than_m():
     with pytest.raises(ValueError, match=r"n must be <= m .*; got n=3, m=2"):
         nm_mask(np.ones((2, 4)), 3, 2)
-    with pytest.raises(ValueError, match=r"axis must be in \[-2, 1\]; got axis=2"):
+    with pytest.raises(ValueError, match=r"axis must be in \[-2, 1\] for arrays\['x'\] of shape \(2, 4\); "
+                                         r"got axis=2"):
         NM(axis=2).mask(np.ones((2, 4)))
 
 
