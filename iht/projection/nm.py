@@ -89,7 +89,9 @@ def check_nm(n: Any, m: Any, axis: Any = None) -> tuple[int, int, int | None]:
 def _nm_mask_of_valid(x: Any, n: int, m: int, axis: int | None, name: str) -> Any:
     """:func:`nm_mask` of ``x`` already checked by :func:`check_array`; ``name`` is how messages call it."""
     n, m, axis = check_nm(n, m, axis)
-    if len(x.shape) == 0:
+    if len(x.shape) == 0:  # one entry, grouped as the 1-element vector it holds
+        if m != 1:
+            raise ValueError(f"m must be 1 for the 0-d {name} (a single entry); got m={m}")
         return _nm_mask_of_valid(x.reshape(1), n, m, axis, name).reshape(())
     ndim = len(x.shape)
     if axis is None:
