@@ -32,6 +32,7 @@ from iht.projection import (
     nm_mask,
     nm_masks,
     random_mask,
+    selection,
     sparsity_from_k,
     topk_mask,
 )
@@ -634,6 +635,19 @@ def test_any_strides_give_the_bits_of_the_c_order_copy(case):
     assert np.array_equal(topk_mask(tensor, k).numpy(), expected)
     bf16 = tensor.to(BF16)  # keeps the permuted strides: the torch path
     assert np.array_equal(topk_mask(bf16, k).numpy(), topk_mask(bf16.contiguous(), k).numpy())
+
+
+@pytest.mark.parametrize("keep", [0.001, 0.3, 0.9])
+def test_mixed_dtypes_at_the_size_of_the_fast_path(keep):
+    # float16 weights and float64 copies nudged by one float64 ulp: every tie is broken by a value
+    # the float16 comparison cannot see
+    half = np.random.default_rng(1).standard_normal(selection.FAST_PATH_MIN_SIZE).astype(np.float16)
+    nudged = np.nextafter(half[:5000].astype(np.float64), np.inf)
+    arrays = {"half": half, "nudged": nudged, "single": half[5000:9000].astype(np.float32)}
+    k = round(keep * sum(a.size for a in arrays.values()))
+    expected = _reference_topk([a.astype(np.float64) for a in arrays.values()], k)
+    for mask, ref in zip(global_topk_masks(arrays, k).values(), expected):
+        assert np.array_equal(mask, ref)
 
 
 # ---------------------------------------------------------------- 0-d and 1-element inputs
