@@ -23,8 +23,9 @@ def topk_mask(x: Any, k: int) -> Any:
 
     Parameters
     ----------
-    x : ndarray or Tensor, any shape
-        Real floating values without NaN; ``inf`` counts as the largest magnitude.
+    x : ndarray or Tensor, any shape and strides
+        Real floating values without NaN; ``inf`` counts as the largest magnitude. A 0-d input is
+        selected as the 1-element array it holds (the mask is 0-d too).
     k : int
         Number of kept entries, ``0 <= k <= x.size``.
 
@@ -63,7 +64,9 @@ def global_topk_masks(arrays: Mapping[str, Any], k: int) -> dict[str, Any]:
     Parameters
     ----------
     arrays : mapping of str -> ndarray or Tensor
-        E.g. ``dict(model.named_parameters())`` restricted to the prunable weights.
+        E.g. ``dict(model.named_parameters())`` restricted to the prunable weights; all numpy or all
+        torch on one device. Float dtypes may be mixed: magnitudes are compared in the widest of them,
+        to which every value converts exactly (see :mod:`iht.projection.selection`).
     k : int
         Total number of kept entries, ``0 <= k <= sum of sizes``.
 
