@@ -18,7 +18,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -295,9 +294,18 @@ CHILD = textwrap.dedent("""
         if count == n:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    if event in ("replace", "fsync"):  # before the n-th rename, or the n-th sync to disk
-        real = getattr(os, event)
-        setattr(os, event, lambda *args: (tick(), real(*args))[1])
+    def before(real):
+        def call(*args):
+            if event != "promote" or str(args[1]).endswith(CHECKPOINT):
+                tick()
+            return real(*args)
+        return call
+
+    # replace: before the n-th rename; promote: before the n-th rename of a new checkpoint onto
+    # checkpoint.pt (after the current one became checkpoint.prev.pt); fsync: before the n-th sync to disk
+    if event in ("replace", "promote", "fsync"):
+        name = "fsync" if event == "fsync" else "replace"
+        setattr(os, name, before(getattr(os, name)))
     config = tiny_config(out, dense_finetune=True)
     trainer = Trainer(config, resume=checkpoint.exists(os.path.join(out, CHECKPOINT)), progress=False)
     if event == "step":  # after the n-th optimiser step, mid-epoch
@@ -308,11 +316,11 @@ CHILD = textwrap.dedent("""
 
 
 def kill_moments(seed: int) -> list[tuple[str, int]]:
-    """Seeded kill points: after a step (mid-epoch), before a rename (mid-save rotations included), before a
-    sync to disk (a temporary file written, not yet renamed)."""
+    """Seeded kill points: after a step (mid-epoch), between the two renames of a save, before any rename,
+    before a sync to disk (a temporary file written, not yet renamed)."""
     rng = np.random.default_rng(seed)
-    return [("step", int(rng.integers(1, 12))), ("replace", int(rng.integers(1, 9))),
-            ("fsync", int(rng.integers(1, 9)))]
+    return [("step", int(rng.integers(1, 12))), ("promote", int(rng.integers(2, 4))),
+            ("replace", int(rng.integers(1, 9))), ("fsync", int(rng.integers(1, 9)))]
 
 
 def killed_child(script: Path, out: Path, event: str, n: int) -> None:
@@ -339,15 +347,16 @@ def assert_same_outputs(whole: Trainer, out: Path) -> None:
         assert torch.equal(final["model"][key], value), key
 
 
-def test_kill_9_mid_save_then_resume_is_bit_identical(tmp_path, whole):
-    """One seeded kill before a rename (a few seconds); the thorough version below is marked slow."""
+def test_kill_9_between_the_renames_of_a_save_then_resume_is_bit_identical(tmp_path, whole):
+    """One seeded kill in the narrowest window (a few seconds); the thorough version below is marked slow."""
     event, n = kill_moments(15)[1]
-    killed_child(tmp_path / "child.py", tmp_path / "run", event, n)
-    with warnings.catch_warnings():  # a kill between a save's two renames leaves only the previous file
-        warnings.simplefilter("ignore", CheckpointFallbackWarning)
-        run(tiny_config(tmp_path / "run", dense_finetune=True), resume=checkpoint.exists(tmp_path / "run" /
-                                                                                         CHECKPOINT))
-    assert_same_outputs(whole, tmp_path / "run")
+    assert event == "promote" and n >= 2  # the n-th save has moved the newest checkpoint aside
+    out = tmp_path / "run"
+    killed_child(tmp_path / "child.py", out, event, n)
+    assert not (out / CHECKPOINT).exists() and checkpoint.load(out / PREVIOUS_CHECKPOINT)["epoch"] == n - 1
+    with pytest.warns(CheckpointFallbackWarning, match=rf"{out / CHECKPOINT} is missing; resuming from"):
+        run(tiny_config(out, dense_finetune=True), resume=True)
+    assert_same_outputs(whole, out)
 
 
 @pytest.mark.slow
@@ -358,8 +367,8 @@ def test_kill_9_at_seeded_moments_then_resume_is_bit_identical(tmp_path, whole, 
         killed_child(tmp_path / "child.py", tmp_path / "run", event, n)
     config = tmp_path / "config.json"
     config.write_text(json.dumps(tiny_config(tmp_path / "run", dense_finetune=True).to_dict()))
-    result = subprocess.run([sys.executable, "-m", "acdc", "train", "--config", str(config), "--resume",
-                             "--no-progress"], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                            check=False, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    result = subprocess.run([sys.executable, "-m", "acdc", "train", "--config", str(config), "--resume"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert result.returncode == 0, result.stderr[-2000:]
     assert_same_outputs(whole, tmp_path / "run")
