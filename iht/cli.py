@@ -25,8 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     recovery.add_argument("--out", default="recovery.csv", help="tidy CSV written (one row per "
                           "instance x solver; default recovery.csv)")
     verify = commands.add_parser(
-        "verify", help="check the convergence bounds (Theorem 1, descent, JTK) on a grid; write "
-        "table, figures and report")
+        "verify", help="check the convergence bounds (Theorem 1, descent, JTK, noise floor, iteration "
+        "counts) on a grid; write tables, figures and report; exit status 1 when a row is violated")
     verify.add_argument("--out", default="runs/verify", help="output folder (default runs/verify)")
     size = verify.add_mutually_exclusive_group()
     size.add_argument("--quick", dest="preset", action="store_const", const="quick",
@@ -58,6 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from iht.theory.verify import resolve_config, run_verify
 
         outputs = run_verify(args.out, resolve_config(args.preset, args.seed), preset=args.preset)
-        print(outputs.paths["report"].read_text(encoding="utf-8").split("## Empirical C")[0].rstrip())
-        print(f"\nwrote {len(outputs.paths)} files to {args.out}")
+        print(f"{len(outputs.violations)} violated row(s)")
+        for line in outputs.violations:
+            print(line)
+        report = outputs.paths["report"].read_text(encoding="utf-8")
+        print(report[report.index("## Verdicts"):report.index("## The structural limit")].rstrip())
+        print(f"\nwrote {len(outputs.paths)} files to {args.out} in {outputs.seconds:.0f} s")
+        return 1 if outputs.violations else 0
     return 0

@@ -40,8 +40,10 @@ def run(config: Config, out: Path) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per (bound, solver): ``bound``, ``solver``, ``verified``, ``violated``, ``vacuous``
-        (row counts of the verification table), ``seed``, ``preset``, ``git_revision``, ``config``.
+        One row per (bound, solver) under the paper's hypotheses: ``bound``, ``solver``,
+        ``verified``, ``uninformative``, ``vacuous``, ``violated`` (row counts of the verification
+        table), ``seed``, ``preset``, ``git_revision``, ``config``. The relaxed-hypothesis rows, the
+        σ² and iteration checks and the refuted-C table are in ``verify/``.
     """
     out = output_folder(out)
     verify = run_verify(out / "verify", resolve_config(config.preset, config.seed), config.preset,

@@ -3,7 +3,11 @@
 - :mod:`~iht.theory.bounds`: Theorem 1 of Peste et al. (2021), the IHT descent lemma
   (Blumensath & Davies 2008), the Jain–Tewari–Kar (2014) requirement, as functions of constants;
 - :mod:`~iht.theory.hypotheses`: whether a bound's hypotheses hold on an instance, and verdicts
-  (``verified`` / ``violated`` / ``vacuous``);
+  (``verified`` / ``uninformative`` / ``vacuous`` / ``violated``, ``refuted`` under the relaxed
+  hypothesis);
+- :mod:`~iht.theory.crosscheck`: claimed constants (α, σ²) against measurements;
+- :mod:`~iht.theory.sharp`: the noise-floor and iteration-count checks;
+- :mod:`~iht.theory.mutants`: mutation testing of the suite (``python -m iht.theory.mutants``);
 - :mod:`~iht.theory.confidence`: one-sided upper confidence bounds over seeds;
 - :mod:`~iht.theory.properties`: exact properties (descent, k-sparsity, L-stationarity);
 - :mod:`~iht.theory.runner`, :mod:`~iht.theory.phase_transition`, :mod:`~iht.theory.figures`,
@@ -11,11 +15,14 @@
 """
 
 from iht.theory.bounds import (
+    cpl_sign_vector_bound,
+    cpl_structural_limit,
     descent_guarantee,
     descent_step_limit,
     jtk_iterations,
     jtk_sparsity_requirement,
     theorem1_bound,
+    theorem1_dimension_limit,
     theorem1_iterations,
     theorem1_smoothness_level,
     theorem1_sparsity_requirement,
@@ -43,7 +50,7 @@ from iht.theory.properties import (
 )
 from iht.theory.rates import linear_rate
 from iht.theory.runner import GridResult, run_grid
-from iht.theory.summary import empirical_c, verdict_counts
+from iht.theory.summary import non_vacuous_instances, refuted_c, verdict_counts, violation_lines
 from iht.theory.verify import run_verify
 
 __all__ = [
@@ -52,11 +59,12 @@ __all__ = [
     "HypothesisCheck",
     "Verdict",
     "VerifyConfig",
+    "cpl_sign_vector_bound",
+    "cpl_structural_limit",
     "descent_guarantee",
     "descent_hypotheses",
     "descent_step_limit",
     "empirical_bernstein_ucb",
-    "empirical_c",
     "fixed_point_residual",
     "hoeffding_ucb",
     "is_k_sparse",
@@ -66,10 +74,13 @@ __all__ = [
     "jtk_sparsity_requirement",
     "l_stationarity_residual",
     "linear_rate",
+    "non_vacuous_instances",
+    "refuted_c",
     "run_grid",
     "run_verify",
     "student_t_ucb",
     "theorem1_bound",
+    "theorem1_dimension_limit",
     "theorem1_hypotheses",
     "theorem1_iterations",
     "theorem1_smoothness_level",
@@ -77,4 +88,5 @@ __all__ = [
     "upper_confidence_bound",
     "verdict",
     "verdict_counts",
+    "violation_lines",
 ]

@@ -16,13 +16,15 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+import numpy as np
+
 from iht.theory._checks import check_positive
 
 #: Factor of σ²/α in the noise floor of Peste et al. (2021), Theorem 1.
 THEOREM1_NOISE_FACTOR = 16.0
 
 #: Factor of (L/α)²k* in the projection size that Jain, Tewari & Kar (2014) require, as recorded in
-#: the project's theory notes (not confirmed against the paper here: see :func:`jtk_sparsity_requirement`).
+#: docs/theory.md (a paraphrase, not confirmed against the paper: see :func:`jtk_sparsity_requirement`).
 JTK_SPARSITY_FACTOR = 32.0
 
 
@@ -151,7 +153,8 @@ def descent_guarantee(step: float, beta_2k: float, step_norm2: float) -> float:
 def jtk_sparsity_requirement(k_star: int, smoothness: float, strong_convexity: float) -> float:
     """Projection size of Jain, Tewari & Kar (2014) for IHT: ``k ≥ 32·(L/α)²·k*``.
 
-    Statement encoded (as recorded in the project's theory notes): if f satisfies restricted strong
+    Statement encoded, a paraphrase (source: the statement recorded in docs/theory.md, which
+    cites Jain, Tewari & Kar, NeurIPS 2014, without the paper's wording): if f satisfies restricted strong
     convexity α and restricted smoothness L at sparsity ``2k + k*`` and ``k ≥ 32(L/α)²k*``, IHT
     reaches ``f(θ_T) − f(θ*) ≤ ε`` after ``T = O((L/α)·log(f(θ_0)/ε))`` iterations.
 
@@ -181,3 +184,54 @@ def jtk_iterations(smoothness: float, strong_convexity: float, gap0: float, epsi
     check_positive(smoothness, "smoothness")
     check_positive(strong_convexity, "strong_convexity")
     return _log_iterations(smoothness / strong_convexity, gap0, epsilon)
+
+
+def cpl_sign_vector_bound(hessian: np.ndarray, r: int) -> float:
+    """Upper bound ``4r / tr(H⁻¹)`` on the global ``(r, α)``-CPL constant of ``f = ½ dᵀHd + f*``.
+
+    At ``θ = θ* + H⁻¹v`` the gradient is ``v`` and ``f − f* = ½ vᵀH⁻¹v``. For a sign vector
+    ``v ∈ {±1}^N``, ``‖T_r(v)‖² = r``, so CPL read with the square forces
+    ``α ≤ 4r / vᵀH⁻¹v``; the average of ``vᵀH⁻¹v`` over uniform random signs is ``tr(H⁻¹)``, so
+    some sign vector has ``vᵀH⁻¹v ≥ tr(H⁻¹)`` and ``α ≤ 4r/tr(H⁻¹)`` (derivation in docs/theory.md,
+    "The structural limit").
+
+    Parameters
+    ----------
+    hessian : ndarray, shape (N, N)
+        Symmetric positive definite Hessian ``H``.
+    r : int
+        Number of gradient entries CPL keeps (Theorem 1: ``r = k*``).
+
+    References
+    ----------
+    Peste et al., NeurIPS 2021, assumption 4 (CPL) and Theorem 1.
+    """
+    return 4.0 * r / float(np.trace(np.linalg.inv(hessian)))
+
+
+def cpl_structural_limit(beta_1: float, k_star: int, dim: int) -> float:
+    """``4k*β₁/N``: no positive-definite quadratic is ``(k*, α)``-CPL for all θ with a larger α.
+
+    ``β₁ = max_i H_ii`` is the restricted smoothness at level 1. Since ``(H⁻¹)_ii ≥ 1/H_ii``,
+    ``tr(H⁻¹) ≥ N/β₁`` and :func:`cpl_sign_vector_bound` gives ``α ≤ 4k*β₁/N``.
+
+    References
+    ----------
+    Peste et al., NeurIPS 2021, Theorem 1; docs/theory.md, "The structural limit".
+    """
+    check_positive(beta_1, "beta_1")
+    return 4.0 * k_star * beta_1 / dim
+
+
+def theorem1_dimension_limit(k_star: int, C: float) -> float:
+    """``16k*/C``: Theorem 1's ``C·k*·(β/α)² ≤ k < N`` needs ``N < 16k*/C`` on a quadratic.
+
+    With ``β ≥ β₁`` and :func:`cpl_structural_limit`, ``k ≥ C·k*·(β/α)² ≥ C·N²/(16k*)``, which
+    is below ``N`` only when ``N < 16k*/C``.
+
+    References
+    ----------
+    Peste et al., NeurIPS 2021, Theorem 1; docs/theory.md, "The structural limit".
+    """
+    check_positive(C, "C")
+    return 16.0 * k_star / C

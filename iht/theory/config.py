@@ -1,33 +1,33 @@
 """Configuration of a verification run: every knob, with its default, in one place.
 
-Two instance families, chosen with ``families``:
+Three parts of the grid, chosen with ``families``:
 
-- :class:`~iht.objectives.CPLQuadratic`: a separable quadratic whose restricted smoothness β and
-  global CPL constant α are exact and chosen, so its grid is laid out directly in ``β/α``. Such an
-  α is at most ``4βk*/N`` (CPL "for all θ" on an N-dimensional quadratic), so grid points with
-  ``β/α < N/(4k*)`` do not exist and are skipped (listed in the report), and Theorem 1's
-  requirement ``k ≥ C·k*·(β/α)² ≥ C·N²/(16k*)`` can only hold when ``N ≤ 16k*/C``: larger
-  instances show where the theorem says nothing. IHT always finds the support of these instances,
-  so the bound holds from the smallest ``k/k*`` on and the empirical C is only an upper estimate.
-- :class:`~iht.objectives.DecoyBlockQuadratic`: correlated decoy coordinates trap IHT at
-  ``k = k*`` (β exact, α certified); its grid is laid out in the correlation ``c`` and in
-  ``k/k*`` at multiples of ``1/k*``, so the smallest ``k/k*`` at which the bound holds is measured,
-  not censored.
+- ``"window"``: :class:`~iht.objectives.CPLQuadratic` instances on which Theorem 1's hypotheses
+  hold. CPL "for all θ" on an N-dimensional positive-definite quadratic forces ``α ≤ 4k*β₁/N``
+  (:func:`~iht.theory.bounds.cpl_structural_limit`), so ``k ≥ C·k*·(β/α)² ≥ C·N²/(16k*)`` and
+  the hypotheses can hold with ``k < N`` only when ``N < 16k*/C``. For each ``(N, k*)`` of
+  ``window_sizes`` and each ``k`` from ``⌈C·N²/(16k*)⌉`` to ``N − 1`` the instance takes the
+  largest ``β/α`` the hypotheses allow, ``√(k/(C·k*))``.
+- ``"cpl"``: CPLQuadratic laid out in ``(N, k/k*, β/α)``; points with ``β/α < N/(4k*)`` do not
+  exist and are skipped (listed in the report). Larger N show where the theorem says nothing.
+- ``"decoy"``: :class:`~iht.objectives.DecoyBlockQuadratic`, correlated decoy coordinates that trap
+  IHT at ``k = k*`` (β exact, α certified), laid out in the correlation ``c`` and in ``k/k*`` at
+  multiples of ``1/k*``: the rows that refute the largest C.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from iht.projection.errors import check_int
 from iht.theory._checks import check_choice, check_positive, check_probability
 from iht.theory.confidence import UCB_METHODS
-from iht.theory.hypotheses import ALPHA_SCOPES
 
-#: Instance families of the grid, by the name used in the table's ``family`` column.
-FAMILIES = ("CPLQuadratic", "DecoyBlockQuadratic")
+#: Parts of the grid, by the name used in the table's ``grid`` column.
+FAMILIES = ("window", "cpl", "decoy")
 
 #: Relative tolerance of ``decoy_k_ratios`` being multiples of ``1/k*``.
 RATIO_ROUNDING = 1e-9
@@ -41,7 +41,11 @@ class VerifyConfig:
     sensing phase transition. ``seed`` derives every other seed (recorded per row).
     """
 
-    families: tuple[str, ...] = FAMILIES  # instance families run (see the module docstring)
+    families: tuple[str, ...] = FAMILIES  # parts of the grid run (see the module docstring)
+    # --- window grid: CPLQuadratic where Theorem 1's hypotheses hold ----------------------------
+    window_sizes: tuple[tuple[int, int], ...] = ((8, 1), (12, 1), (16, 2), (24, 2), (24, 3), (32, 3),
+                                                 (32, 4), (40, 4))  # (N, k*)
+    window_sigmas: tuple[float, ...] = (0.0, 0.02, 0.05)  # oracle noise σ of the window points
     # --- CPLQuadratic grid (k/k*, β/α, σ, N) ---------------------------------------------------
     dims: tuple[int, ...] = (16, 32)  # N
     k_star: int = 2  # sparsity of the planted minimiser θ*
@@ -60,16 +64,24 @@ class VerifyConfig:
     decoy_sigmas: tuple[float, ...] = (0.0, 0.03, 0.1)  # oracle noise σ (exact, additive)
     # --- theorem inputs ------------------------------------------------------------------------
     C: float = 1.0  # constant of k >= C·k*·(β/α)², unknown in the paper: an assumption
-    alpha_scope: str = "global"  # "global": CPL for all θ (as stated); "sparse": on k-sparse θ
     epsilon_fraction: float = 1e-3  # ε = epsilon_fraction · (f(θ_0) − f*)
     iteration_factor: float = 2.0  # n_iter = ceil(factor·(β/α)·ln(gap_0/ε)): O-constant unknown
     max_iter: int = 2000  # cap on n_iter
     step_factor: float = 1.0  # η = step_factor / β
+    iteration_budget_factor: float = 10.0  # deterministic IHT runs this multiple of (β/α)·ln(gap_0/ε)
+    descent_steps: int = 30  # steps of deterministic IHT checked against the majoriser
+    # --- sharp check: stationary gap against σ² (window instances) ------------------------------
+    slope_grids: tuple[str, ...] = ("window",)  # grid parts whose instances get the σ² check
+    slope_stride: int = 3  # every slope_stride-th instance (and k) of those parts
+    slope_sigmas: tuple[float, ...] = (0.01, 0.02, 0.04)  # σ of the stationary-gap runs
+    slope_seeds: int = 8  # seeds per σ
+    # --- cross-checks of claimed constants ------------------------------------------------------
+    variance_draws: int = 100  # oracle draws per point of the σ² cross-check
     # --- AC/DC schedule (in iterations, scaled to n_iter) --------------------------------------
     acdc_warmup_fraction: float = 0.1  # dense warm-up, fraction of n_iter
     acdc_phase_fraction: float = 0.1  # length of each compressed / decompressed phase
     # --- statistics ----------------------------------------------------------------------------
-    n_seeds: int = 20  # R, seeds of the stochastic solvers per instance
+    n_seeds: int = 10  # R, seeds of the stochastic solvers per instance
     delta: float = 0.05  # UCB at level 1 − δ
     ucb_method: str = "student-t"  # "student-t" (no range needed); the others need gap_range
     gap_range: float | None = None  # [0, gap_range] for "hoeffding" / "empirical-bernstein"
@@ -107,14 +119,18 @@ class VerifyConfig:
                      "acdc_warmup_fraction", "acdc_phase_fraction", "pt_tolerance", "pt_noise"):
             check_positive(getattr(self, name), name)
         check_probability(self.epsilon_fraction, "epsilon_fraction")
-        check_choice(self.alpha_scope, "alpha_scope", ALPHA_SCOPES)
         check_choice(self.ucb_method, "ucb_method", UCB_METHODS)
         check_choice(self.amplitudes, "amplitudes", ("pm1", "gaussian"))
         if self.ucb_method != "student-t" and self.gap_range is None:
             raise ValueError(f"ucb_method={self.ucb_method!r} needs gap_range (samples in [0, gap_range])")
         check_int(self.n_seeds, "n_seeds", 2)
+        check_int(self.slope_seeds, "slope_seeds", 2)
+        check_int(self.slope_stride, "slope_stride", 1)
+        check_int(self.variance_draws, "variance_draws", 2)
+        check_positive(self.iteration_budget_factor, "iteration_budget_factor")
         check_probability(self.delta, "delta")
-        for name in ("max_iter", "pt_dim", "pt_trials", "pt_iterations"):
+        self._check_window_grid()
+        for name in ("max_iter", "pt_dim", "pt_trials", "pt_iterations", "descent_steps"):
             check_int(getattr(self, name), name, 1)
         check_int(self.seed, "seed", 0)
 
@@ -122,6 +138,23 @@ class VerifyConfig:
     def decoy_k_star(self) -> int:
         """Sparsity ``k* = m·n_active`` of the DecoyBlockQuadratic instances."""
         return self.decoy_signals * self.decoy_active
+
+    def _check_window_grid(self) -> None:
+        for pair in self.window_sizes:
+            if not (isinstance(pair, tuple) and len(pair) == 2):
+                raise ValueError("window_sizes must hold (N, k*) pairs; "
+                                 f"got window_sizes={self.window_sizes!r}")
+            dim = check_int(pair[0], "window_sizes N", 2)
+            check_int(pair[1], "window_sizes k*", 1, dim - 1)
+        for value in self.window_sigmas:
+            check_positive(value, "window_sigmas", allow_zero=True)
+        if len(self.slope_sigmas) < 2:
+            raise ValueError("slope_sigmas must hold at least 2 values; "
+                             f"got slope_sigmas={self.slope_sigmas!r}")
+        for value in self.slope_sigmas:
+            check_positive(value, "slope_sigmas")
+        for value in self.slope_grids:
+            check_choice(value, "slope_grids", FAMILIES)
 
     def _check_decoy_grid(self) -> None:
         check_int(self.decoy_blocks, "decoy_blocks", 2)
@@ -144,7 +177,7 @@ class VerifyConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (tuples become lists)."""
-        return {key: list(v) if isinstance(v, tuple) else v for key, v in dataclasses.asdict(self).items()}
+        return json.loads(json.dumps(dataclasses.asdict(self)))
 
     def replace(self, **changes: Any) -> VerifyConfig:
         """A copy with ``changes`` applied; unknown keys raise ``TypeError`` naming them."""
@@ -156,10 +189,11 @@ class VerifyConfig:
 
 #: Built-in presets of ``python -m iht verify``: ``default`` runs in about a minute on 2 cores.
 PRESETS: dict[str, VerifyConfig] = {
-    "quick": VerifyConfig(dims=(16,), k_ratios=(1, 2, 4), conditions=(2.0, 4.0), sigmas=(0.0, 0.3),
+    "quick": VerifyConfig(window_sizes=((8, 1), (16, 2)), window_sigmas=(0.0, 0.05), dims=(16,),
+                          k_ratios=(1, 2, 4), conditions=(2.0, 4.0), sigmas=(0.0, 0.3),
                           decoy_correlations=(0.8,), decoy_k_ratios=(1.0, 1.5, 2.0),
-                          decoy_sigmas=(0.0, 0.1), n_seeds=5, pt_dim=32, pt_deltas=(0.25, 0.5, 0.75),
-                          pt_rhos=(0.2, 0.4, 0.6), pt_trials=2),
+                          decoy_sigmas=(0.0, 0.1), n_seeds=5, slope_seeds=4, slope_stride=2, pt_dim=32,
+                          pt_deltas=(0.25, 0.5, 0.75), pt_rhos=(0.2, 0.4, 0.6), pt_trials=2),
     "default": VerifyConfig(),
     "full": VerifyConfig(dims=(16, 32, 64, 128), k_ratios=(1, 2, 4, 8, 16),
                          conditions=(2.0, 4.0, 8.0, 16.0, 32.0, 64.0), sigmas=(0.0, 0.1, 0.3, 1.0),

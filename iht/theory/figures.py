@@ -2,9 +2,9 @@
 
 =========================  ===================================================================
 ``convergence.png``        mean gap per iteration against Theorem 1's ``ε + 16σ²/α``
-``ratios.png``             observed mean / bound per instance, by verdict
-``rates.png``              measured ``−ln ρ`` per iteration against β/α (theory: order α/β)
-``empirical_c.png``        smallest k/k* at which the bound holds, against ``C·(β/α)²`` (global, sparse α)
+``ratios.png``             observed mean / bound per Theorem-1 row (paper's hypothesis), by verdict
+``noise_slope.png``        fitted slope of the stationary gap in σ² against 16/α, per oracle
+``iterations.png``         iterations to reach ε against (β/α)·ln(gap₀/ε), with the fit and envelope
 ``phase_transition.png``   NIHT recovery rate over the Donoho–Tanner plane (δ = n/N, ρ = k*/n)
 =========================  ===================================================================
 """
@@ -22,10 +22,8 @@ import numpy as np
 import pandas as pd
 
 #: Colour of each verdict in the scatter plots.
-VERDICT_COLOURS = {"verified": "tab:green", "violated": "tab:red", "vacuous": "tab:gray"}
-
-#: Solver whose rate curves get an ∝ α/β guide line.
-STOCHASTIC_REFERENCE = "stochastic_iht"
+VERDICT_COLOURS = {"verified": "tab:green", "uninformative": "tab:olive", "violated": "tab:red",
+                   "vacuous": "tab:gray", "refuted": "tab:purple"}
 
 #: Marker of each stochastic solver.
 SOLVER_MARKERS = {"stochastic_iht": "o", "acdc_iht": "s"}
@@ -53,7 +51,7 @@ def convergence_figure(table: pd.DataFrame, curves: pd.DataFrame, path: Path) ->
 
     Each panel shows the smallest-k, largest-σ instance: the hardest for the solvers.
     """
-    rows = table[table["bound"] == "theorem1"]
+    rows = table[(table["bound"] == "theorem1") & (table["hypothesis"] == "paper")]
     panels = sorted(rows.groupby(["family", "dim", "family_parameter"]).groups)
     n_rows = max(1, -(-len(panels) // PANELS_PER_ROW))
     n_cols = max(1, min(len(panels), PANELS_PER_ROW))
@@ -83,7 +81,7 @@ def convergence_figure(table: pd.DataFrame, curves: pd.DataFrame, path: Path) ->
 
 def ratio_figure(table: pd.DataFrame, path: Path) -> Path:
     """Observed mean / bound of every Theorem-1 row, coloured by verdict (log scale)."""
-    rows = table[table["bound"] == "theorem1"].reset_index(drop=True)
+    rows = table[(table["bound"] == "theorem1") & (table["hypothesis"] == "paper")].reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(7, 3.2))
     for (solver, verdict), group in rows.groupby(["solver", "verdict"]):
         ax.scatter(group.index, np.maximum(group["ratio"], 1e-12), s=14, label=f"{solver}: {verdict}",
@@ -96,58 +94,52 @@ def ratio_figure(table: pd.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
-def rate_figure(table: pd.DataFrame, path: Path) -> Path:
-    """Median per-iteration ``−ln ρ`` against β/α per (solver, N) at the smallest σ, with ∝ α/β guides.
+#: Marker of each oracle in the σ² figure.
+ORACLE_MARKERS = {"isotropic": "o", "support": "^"}
 
-    At fixed N the theory's iteration count ``(β/α)·ln(gap_0/ε)`` predicts ``−ln ρ`` of order α/β
-    (slope −1 on log-log axes); the constant may differ between N.
+
+def slope_figure(slopes: pd.DataFrame, path: Path) -> Path:
+    """Fitted slope ``b`` of the stationary gap ``G ≈ b·σ²`` against ``16/α``, per oracle.
+
+    Points below the diagonal ``b = 16/α`` respect Theorem 1's noise floor; colour: verdict.
     """
-    rows = table[(table["bound"] == "theorem1") & np.isfinite(table["rate"]) & (table["rate"] < 1)]
-    rows = rows[rows["sigma"] == rows["sigma"].min()]
-    fig, ax = plt.subplots(figsize=(5, 3.4))
-    for (solver, family, dim), group in rows.groupby(["solver", "family", "dim"]):
-        summary = group.groupby("condition")["rate"].median()
-        speed = -np.log(summary.to_numpy())
-        line, = ax.loglog(summary.index, speed, marker=SOLVER_MARKERS.get(solver, "o"),
-                          label=f"{solver}, {FAMILY_LABELS.get(family, family)}, N={dim}")
-        if solver == STOCHASTIC_REFERENCE:
-            conditions = summary.index.to_numpy(dtype=float)
-            ax.loglog(conditions, speed[0] * conditions[0] / conditions, ls=":", color=line.get_color(), lw=1)
-    ax.set_xlabel("β/α")
-    ax.set_ylabel("−ln ρ per iteration")
-    title = f"σ={rows['sigma'].min():g}; dotted: ∝ α/β" if len(rows) else "no measurable rate"
-    ax.set_title(title, fontsize=8)
-    ax.legend(fontsize=6)
+    fig, ax = plt.subplots(figsize=(5, 3.6))
+    for (oracle, verdict), group in slopes.groupby(["oracle", "verdict"]) if len(slopes) else []:
+        ax.scatter(group["sixteen_over_alpha"], group["slope"], marker=ORACLE_MARKERS.get(oracle, "o"),
+                   color=VERDICT_COLOURS.get(verdict, "k"), alpha=0.8, label=f"{oracle}: {verdict}")
+    if len(slopes):
+        reference = np.geomspace(slopes["sixteen_over_alpha"].min(), slopes["sixteen_over_alpha"].max(), 20)
+        ax.loglog(reference, reference, "k--", lw=1, label="b = 16/α (Theorem 1)")
+        ax.legend(fontsize=7)
+    ax.set_xlabel("16/α")
+    ax.set_ylabel("fitted slope b of G ≈ b·σ²")
+    ax.set_title("stationary gap of stochastic IHT against σ²", fontsize=9)
     return _save(fig, path)
 
 
-def empirical_c_figure(c_table: pd.DataFrame, C: float, path: Path) -> Path:
-    """Empirical threshold k/k* against the requirement ``C·(β/α)²``, for the global and sparse α.
-
-    One panel per α; x: ``β/α`` at the threshold's row; marker: solver; colour: family. Hollow
-    markers are censored thresholds (the bound already holds at the smallest k/k* tried: an upper
-    estimate); groups without a threshold are not drawn.
-    """
-    families = sorted(c_table["family"].unique()) if len(c_table) else []
-    colours = dict(zip(families, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), squeeze=False)
-    for ax, scope in zip(axes[0], ("global", "sparse")):
-        x_column = f"beta_over_alpha_{scope}"
-        found = c_table[c_table["empirical_threshold_k_over_kstar"].notna() & c_table[x_column].notna()]
-        for (family, solver, censored), group in found.groupby(["family", "solver", "threshold_censored"]):
-            colour = colours[family]
-            ax.scatter(group[x_column], group["empirical_threshold_k_over_kstar"],
-                       marker=SOLVER_MARKERS.get(solver, "o"), alpha=0.8, edgecolors=colour,
-                       facecolors="none" if censored else colour,
-                       label=f"{FAMILY_LABELS.get(family, family)}, {solver}"
-                             f"{' (censored)' if censored else ''}")
-        if len(found):
-            conditions = np.geomspace(found[x_column].min(), found[x_column].max(), 50)
-            ax.loglog(conditions, C * conditions**2, "k--", lw=1, label=f"theory: C·(β/α)², C={C:g}")
-        ax.set_xlabel(f"β/α_{scope} (certified α)")
-        ax.set_ylabel("empirical threshold k/k*")
-        ax.set_title(f"CPL constant: {scope}", fontsize=9)
-        ax.legend(fontsize=6)
+def iteration_figure(iterations: pd.DataFrame, path: Path) -> Path:
+    """Iterations to reach ε against ``(β/α)·ln(gap₀/ε)`` (paper's α), with the fitted line and the
+    envelope; crosses mark flagged instances, grey points those whose hypotheses fail."""
+    fig, ax = plt.subplots(figsize=(5, 3.6))
+    rows = iterations[iterations["hypothesis"] == "paper"] if len(iterations) else iterations
+    if len(rows):
+        reached = rows[~rows["censored"] & np.isfinite(rows["scale"])]
+        held, other = reached[reached["hypotheses_hold"]], reached[~reached["hypotheses_hold"]]
+        ax.scatter(other["scale"], other["iterations"], s=10, color="tab:gray", label="hypotheses fail")
+        ax.scatter(held["scale"], held["iterations"], s=14, color="tab:blue", label="hypotheses hold")
+        flagged = rows[rows["flagged"]]
+        ax.scatter(flagged["scale"], flagged["iterations"].fillna(flagged["budget"]), marker="x",
+                   color="tab:red", label="flagged")
+        fitted = rows["fitted_constant"].dropna()
+        if len(fitted) and len(held):
+            xs = np.geomspace(held["scale"].min(), held["scale"].max(), 20)
+            ax.plot(xs, fitted.iloc[0] * xs, "k-", lw=1, label=f"fit c={fitted.iloc[0]:.3g}")
+            ax.plot(xs, rows["envelope_constant"].dropna().iloc[0] * xs, "k--", lw=1, label="envelope")
+        ax.set_xscale("log")
+        ax.set_yscale("symlog", linthresh=1)
+        ax.legend(fontsize=7)
+    ax.set_xlabel("(β/α)·ln(gap₀/ε)")
+    ax.set_ylabel("iterations of IHT to reach ε")
     return _save(fig, path)
 
 

@@ -1,16 +1,14 @@
-"""Summaries of the verification table: verdict counts, tightness, and the empirical C.
+"""Summaries of the verification tables: verdict counts, violations, non-vacuous instances, and the
+largest constant C the data refute.
 
 Theorem 1 of Peste et al. (2021) needs ``k ≥ C·k*·(β/α)²`` for "an appropriately chosen constant
-C" it does not give. The empirical counterpart measured here, per (solver, family, N, family
-parameter, σ): the smallest ``k/k*`` of the grid from which on the bound holds (UCB ≤ bound at
-it and at every larger grid value), ``empirical_threshold_k_over_kstar``, and the C it corresponds
-to, ``threshold / (β/α)²``, for each certified α (global: the assumption as stated; sparse: over
-the k-sparse points) at the threshold's row.
-
-This is a measurement against the observed threshold, separate from the verdicts: a row whose
-hypotheses fail stays *vacuous* in the table, while the threshold search still records whether
-its observation was below the bound's value. A threshold at the smallest ``k/k*`` tried is
-*censored*: the bound may hold below it, so the empirical C is only an upper estimate there.
+C" it does not give. A Theorem-1 row with projection size k meets that hypothesis for every
+``C ≤ c_row = k/(k*·(β/α)²)`` (its other hypotheses hold on the grid by construction or are
+listed). If the row's lower confidence bound on ``E[f(θ_T) − f*]`` exceeds ``ε + 16σ²/α``, the
+theorem is false for every such C: the row *refutes* ``C ≤ c_row``. The largest C the data refute
+is the largest ``c_row`` over refuting rows. Within a group (solver, grid, N, family parameter, σ)
+that varies only k, a refuting row at the largest k tried is *censored*: a larger k might refute a
+larger C, so the value is a lower bound (``≥``). A group without a refuting row refutes nothing.
 """
 
 from __future__ import annotations
@@ -19,108 +17,90 @@ import math
 
 import pandas as pd
 
-#: Grouping of Theorem-1 rows that share everything but k/k*.
-EMPIRICAL_C_KEYS = ["solver", "family", "dim", "family_parameter", "sigma"]
+from iht.theory.hypotheses import VERDICTS
 
-#: Columns of :func:`empirical_c`, after the keys.
-EMPIRICAL_C_COLUMNS = [
-    "empirical_threshold_k_over_kstar", "threshold_censored", "k_over_kstar_min_tried",
-    "k_over_kstar_max_tried", "trap_k_ratio", "hypotheses_hold_at_threshold",
-    "beta_over_alpha_global", "c_empirical_global", "required_k_over_kstar_global",
-    "beta_over_alpha_sparse", "c_empirical_sparse", "required_k_over_kstar_sparse", "bound_alpha_scope",
-]
+#: Grouping of Theorem-1 rows that share everything but k.
+REFUTED_C_KEYS = ["hypothesis", "solver", "grid", "dim", "family_parameter", "sigma"]
 
 
-def verdict_counts(table: pd.DataFrame) -> pd.DataFrame:
-    """Number of rows per (bound, solver, verdict), verdicts as columns (missing ones are 0)."""
-    counts = table.groupby(["bound", "solver", "verdict"]).size().unstack("verdict", fill_value=0)
-    for name in ("verified", "violated", "vacuous"):
+def verdict_counts(table: pd.DataFrame, hypothesis: str | None = "paper") -> pd.DataFrame:
+    """Rows per (bound, solver, verdict), verdicts as columns (missing ones are 0).
+
+    ``hypothesis`` selects the rows checked under the paper's hypotheses (``"paper"``, default) or
+    the relaxed ones (``"relaxed"``); ``None`` counts every row.
+    """
+    rows = table if hypothesis is None else table[table["hypothesis"] == hypothesis]
+    counts = rows.groupby(["bound", "solver", "verdict"]).size().unstack("verdict", fill_value=0)
+    names = [v for v in VERDICTS if hypothesis == "relaxed" or v != "refuted"]
+    for name in names:
         if name not in counts:
             counts[name] = 0
-    return counts[["verified", "violated", "vacuous"]].reset_index()
+    return counts[names].reset_index()
 
 
-def median_ratio(table: pd.DataFrame, bound: str = "theorem1",
-                 verdicts: tuple[str, ...] | None = None) -> float:
-    """Median of observed mean / bound over the rows of ``bound`` (optionally only ``verdicts``)."""
-    rows = table[table["bound"] == bound]
-    if verdicts is not None:
-        rows = rows[rows["verdict"].isin(verdicts)]
-    return float(rows["ratio"].median()) if len(rows) else math.nan
+def violation_lines(table: pd.DataFrame, slopes: pd.DataFrame) -> list[str]:
+    """One line per violated row of the main table and of the σ² table."""
+    lines = []
+    for row in table[table["verdict"] == "violated"].itertuples(index=False):
+        reason = row.violations or (f"observed UCB {row.observed_ucb:.4g} > bound {row.bound_value:.4g}")
+        lines.append(f"violated: {row.bound} [{row.hypothesis}] {row.solver} on instance {row.instance} "
+                     f"({row.family}, N={row.dim}, k={row.k}, σ={row.sigma:g}): {reason}")
+    if len(slopes):
+        for row in slopes[slopes["verdict"] == "violated"].itertuples(index=False):
+            lines.append(f"violated: noise floor [paper] stochastic_iht, {row.oracle} oracle, on instance "
+                         f"{row.instance} ({row.family}, N={row.dim}, k={row.k}): {row.violations}")
+    return lines
 
 
-def threshold_row(group: pd.DataFrame) -> pd.Series | None:
-    """Row of the smallest ``k/k*`` from which ``bound_holds`` is true at every larger one (or None)."""
-    ordered = group.sort_values("k_ratio")
-    found = None
-    for _, row in ordered[::-1].iterrows():
-        if not row["bound_holds"]:
-            break
-        found = row
-    return found
+def non_vacuous_instances(table: pd.DataFrame, slopes: pd.DataFrame) -> int:
+    """Grid points with a non-vacuous Theorem-1 verdict under the paper's hypotheses, plus σ²-check
+    instances (instance and oracle) with a non-vacuous verdict."""
+    paper = table[(table["bound"] == "theorem1") & (table["hypothesis"] == "paper")
+                  & (table["verdict"] != "vacuous")]
+    count = paper["instance"].nunique()
+    if len(slopes):
+        count += int((slopes["verdict"] != "vacuous").sum())
+    return count
 
 
-def _alpha_columns(row: pd.Series | None, scope: str, threshold: float) -> dict[str, float]:
-    """``β/α`` (at least 1: Theorem 1 takes β > α, and a certified α above β is lowered to β as in
-    :func:`~iht.theory.hypotheses.theorem1_hypotheses`), ``c_empirical`` and the requirement."""
-    if row is None or pd.isna(row[f"alpha_{scope}"]):
-        condition, C = math.nan, math.nan
-    else:
-        condition, C = max(float(row["beta"] / row[f"alpha_{scope}"]), 1.0), float(row["C"])
-    return {f"beta_over_alpha_{scope}": condition,
-            f"c_empirical_{scope}": threshold / condition**2,
-            f"required_k_over_kstar_{scope}": C * condition**2}
+def refuted_c(table: pd.DataFrame) -> pd.DataFrame:
+    """Per group of Theorem-1 rows (:data:`REFUTED_C_KEYS`): the largest C its rows refute.
 
-
-def empirical_c(table: pd.DataFrame) -> pd.DataFrame:
-    """Empirical threshold and C per (solver, family, N, family parameter, σ) from Theorem-1 rows.
-
-    Columns: the keys (:data:`EMPIRICAL_C_KEYS`), then ``empirical_threshold_k_over_kstar`` (NaN
-    when the bound fails at the largest grid value), ``threshold_censored`` (already at the
-    smallest k/k* tried), the range tried, ``trap_k_ratio`` (the family's designed ``(1 + d/m)``,
-    NaN for families without a trap), ``hypotheses_hold_at_threshold`` (whether Theorem 1's
-    hypotheses hold on the threshold's row), and for ``global`` and ``sparse`` α: ``β/α`` at the
-    threshold's row, ``c_empirical = threshold/(β/α)²`` and the requirement
-    ``required_k_over_kstar = C·(β/α)²`` for the C the run assumed; ``bound_alpha_scope`` names
-    the α in the bound's ``16σ²/α``.
+    Columns: the keys, ``rows``, ``refuting_rows``, ``k_max_tried``, ``largest_refuted_c`` (NaN
+    when no row refutes), ``censored`` (the refuting row is at the largest k tried: the value is
+    a lower bound), ``c_at_k_min`` (``c_row`` at the smallest k tried: with no refuting row, only a
+    smaller k could refute, hence only a C below it), ``trap_k_ratio``.
     """
     rows = table[table["bound"] == "theorem1"]
     records = []
-    for keys, group in rows.groupby(EMPIRICAL_C_KEYS):
-        row = threshold_row(group)
-        threshold = math.nan if row is None else float(row["k_ratio"])
+    for keys, group in rows.groupby(REFUTED_C_KEYS):
+        refuting = group[(group["observed_lcb"] > group["bound_value"]) & group["c_row"].notna()]
+        best = refuting.loc[refuting["c_row"].idxmax()] if len(refuting) else None
         records.append({
-            **dict(zip(EMPIRICAL_C_KEYS, keys)),
-            "empirical_threshold_k_over_kstar": threshold,
-            "threshold_censored": bool(threshold == group["k_ratio"].min()),
-            "k_over_kstar_min_tried": float(group["k_ratio"].min()),
-            "k_over_kstar_max_tried": float(group["k_ratio"].max()),
+            **dict(zip(REFUTED_C_KEYS, keys)),
+            "family": group["family"].iloc[0],
+            "rows": len(group), "refuting_rows": len(refuting),
+            "k_max_tried": int(group["k"].max()),
+            "largest_refuted_c": math.nan if best is None else float(best["c_row"]),
+            "refuting_k": math.nan if best is None else int(best["k"]),
+            "censored": bool(best is not None and best["k"] == group["k"].max()),
+            "c_at_k_min": float(group.loc[group["k"].idxmin(), "c_row"]),
             "trap_k_ratio": float(group["trap_k_ratio"].iloc[0]),
-            "hypotheses_hold_at_threshold": bool(row is not None and row["hypotheses_hold"]),
-            **_alpha_columns(row, "global", threshold),
-            **_alpha_columns(row, "sparse", threshold),
-            "bound_alpha_scope": group["alpha_scope"].iloc[0],
         })
-    return pd.DataFrame(records, columns=[*EMPIRICAL_C_KEYS, *EMPIRICAL_C_COLUMNS])
+    return pd.DataFrame(records)
 
 
-def _median(values: pd.Series) -> float:
-    return float(values.median()) if len(values) else math.nan
-
-
-def family_summary(c_table: pd.DataFrame) -> pd.DataFrame:
-    """Per (family, solver): groups, groups with a threshold, censored ones, and the median
-    threshold and empirical C (global and sparse α) over the uncensored thresholds."""
+def refuted_c_summary(c_table: pd.DataFrame) -> pd.DataFrame:
+    """Per (hypothesis, family, solver): groups, groups with a refuting row, and the largest C
+    refuted (with ``≥`` when that value is censored), as text so that no cell is NaN."""
     records = []
-    for (family, solver), group in c_table.groupby(["family", "solver"]):
-        found = group[group["empirical_threshold_k_over_kstar"].notna()]
-        measured = found[~found["threshold_censored"]]
-        records.append({
-            "family": family, "solver": solver, "groups": len(group), "with_threshold": len(found),
-            "censored": int(found["threshold_censored"].sum()),
-            **{f"median_{name}": _median(measured[column]) for name, column in (
-                ("threshold_uncensored", "empirical_threshold_k_over_kstar"),
-                ("c_empirical_global", "c_empirical_global"),
-                ("c_empirical_sparse", "c_empirical_sparse"))},
-        })
+    for (hypothesis, family, solver), group in c_table.groupby(["hypothesis", "family", "solver"]):
+        refuted = group[group["largest_refuted_c"].notna()]
+        if len(refuted):
+            top = refuted.loc[refuted["largest_refuted_c"].idxmax()]
+            value = f"{'≥ ' if top['censored'] else ''}{top['largest_refuted_c']:.3g}"
+        else:
+            value = f"none (no row refutes; smallest c_row tried {group['c_at_k_min'].min():.3g})"
+        records.append({"hypothesis": hypothesis, "family": family, "solver": solver, "groups": len(group),
+                        "groups_refuting": len(refuted), "largest_refuted_C": value})
     return pd.DataFrame(records)

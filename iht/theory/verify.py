@@ -1,14 +1,16 @@
 """``python -m iht verify``: run the verification suite and write its outputs to a folder.
 
-Outputs (in ``out``): ``table.csv`` (one row per instance × solver × bound), ``curves.csv``
-(mean gap per iteration), ``phase_transition.csv``, ``empirical_c.csv``, the PNG figures of
-:mod:`iht.theory.figures`, ``report.md`` and ``config.json`` (the configuration, preset, git
-revision and output list).
+Outputs (in ``out``): ``table.csv`` (one row per instance × solver × bound × hypothesis),
+``curves.csv`` (mean gap per iteration), ``slopes.csv`` (stationary gap against σ²),
+``iterations.csv`` (iterations to reach ε), ``refuted_c.csv``, ``phase_transition.csv``, the PNG
+figures of :mod:`iht.theory.figures`, ``report.md`` and ``config.json`` (the configuration,
+preset, git revision, run time and output list).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from iht.theory.config import PRESETS, VerifyConfig
 from iht.theory.phase_transition import run_phase_transition
 from iht.theory.report import build_report
 from iht.theory.runner import run_grid
-from iht.theory.summary import empirical_c
+from iht.theory.summary import refuted_c, violation_lines
 
 #: Default output folder of ``python -m iht verify``.
 DEFAULT_OUT = Path("runs/verify")
@@ -33,6 +35,9 @@ class VerifyOutputs:
     table: pd.DataFrame
     phase: pd.DataFrame
     paths: dict[str, Path]
+    slopes: pd.DataFrame
+    violations: list[str]
+    seconds: float
 
 
 def resolve_config(preset: str = "default", seed: int | None = None) -> VerifyConfig:
@@ -59,33 +64,32 @@ def run_verify(out: Path | str = DEFAULT_OUT, config: VerifyConfig | None = None
         Show tqdm progress bars on stderr.
     """
     config = resolve_config(preset) if config is None else config
+    start = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     revision = git_revision()
     grid = run_grid(config, progress=progress)
     phase = run_phase_transition(config, progress=progress)
-    c_table = empirical_c(grid.table)
-    paths = {
-        "table": out / "table.csv",
-        "curves": out / "curves.csv",
-        "phase_transition": out / "phase_transition.csv",
-        "empirical_c": out / "empirical_c.csv",
-    }
-    grid.table.to_csv(paths["table"], index=False)
-    grid.curves.to_csv(paths["curves"], index=False)
-    phase.to_csv(paths["phase_transition"], index=False)
-    c_table.to_csv(paths["empirical_c"], index=False)
+    tables = {"table": grid.table, "curves": grid.curves, "slopes": grid.slopes,
+              "iterations": grid.iterations, "refuted_c": refuted_c(grid.table), "phase_transition": phase}
+    paths = {}
+    for name, frame in tables.items():
+        paths[name] = out / f"{name}.csv"
+        frame.to_csv(paths[name], index=False)
     paths["convergence"] = figures.convergence_figure(grid.table, grid.curves, out / "convergence.png")
     paths["ratios"] = figures.ratio_figure(grid.table, out / "ratios.png")
-    paths["rates"] = figures.rate_figure(grid.table, out / "rates.png")
-    paths["empirical_c_figure"] = figures.empirical_c_figure(c_table, config.C, out / "empirical_c.png")
+    paths["noise_slope"] = figures.slope_figure(grid.slopes, out / "noise_slope.png")
+    paths["iterations_figure"] = figures.iteration_figure(grid.iterations, out / "iterations.png")
     paths["phase_transition_figure"] = figures.phase_transition_figure(phase, out / "phase_transition.png")
     figure_names = [p.name for key, p in paths.items() if p.suffix == ".png"]
-    report = build_report(grid.table, phase, config, preset, revision, grid.skipped, figure_names)
+    seconds = time.perf_counter() - start
+    report = build_report(grid.table, phase, config, preset, revision, grid.skipped, figure_names,
+                          grid.slopes, grid.iterations, seconds)
     paths["report"] = out / "report.md"
     paths["report"].write_text(report, encoding="utf-8")
     paths["config"] = out / "config.json"
-    record = {"preset": preset, "git_revision": revision, "config": config.to_dict(),
+    record = {"preset": preset, "git_revision": revision, "config": config.to_dict(), "seconds": seconds,
               "outputs": sorted(p.name for p in paths.values())}
     paths["config"].write_text(json.dumps(record, indent=2, sort_keys=True), encoding="utf-8")
-    return VerifyOutputs(grid.table, phase, paths)
+    return VerifyOutputs(grid.table, phase, paths, grid.slopes, violation_lines(grid.table, grid.slopes),
+                         seconds)

@@ -1,7 +1,8 @@
 """The verification runner, its table and summaries, and ``python -m iht verify``."""
 
 import json
-import subprocess
+import re
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -10,10 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from iht.cli import main
-from iht.theory import PRESETS, VerifyConfig, empirical_c, linear_rate, run_grid, verdict_counts
+from iht.theory import PRESETS, VerifyConfig, linear_rate, refuted_c, run_grid, verdict_counts
 from iht.theory.runner import grid_points
+from iht.theory.summary import refuted_c_summary
 
-TINY = PRESETS["quick"].replace(k_ratios=(1, 4), conditions=(2.0,), n_seeds=3)
+TINY = PRESETS["quick"].replace(window_sizes=((8, 1),), k_ratios=(1, 4), conditions=(2.0,),
+                                decoy_k_ratios=(1.0,), n_seeds=3, slope_seeds=3)
 
 
 @pytest.fixture(scope="module")
@@ -25,9 +28,9 @@ def verify_run(tmp_path_factory):
 
 def test_verify_writes_table_figures_report_and_config(verify_run):
     out, _ = verify_run
-    for name in ("table.csv", "curves.csv", "phase_transition.csv", "empirical_c.csv", "report.md",
-                 "config.json", "convergence.png", "ratios.png", "rates.png", "empirical_c.png",
-                 "phase_transition.png"):
+    for name in ("table.csv", "curves.csv", "slopes.csv", "iterations.csv", "refuted_c.csv",
+                 "phase_transition.csv", "report.md", "config.json", "convergence.png", "ratios.png",
+                 "noise_slope.png", "iterations.png", "phase_transition.png"):
         assert (out / name).stat().st_size > 0, name
     assert (out / "ratios.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     record = json.loads((out / "config.json").read_text())
@@ -35,32 +38,61 @@ def test_verify_writes_table_figures_report_and_config(verify_run):
     assert record["config"] == PRESETS["quick"].replace(seed=3).to_dict()
 
 
+def test_report_has_no_placeholders_or_nan(verify_run):
+    out, _ = verify_run
+    report = (out / "report.md").read_text()
+    body = [line for line in report.splitlines() if not line.startswith("#")]
+    assert not [line for line in body if "#" in line]
+    assert not [line for line in body if re.search(r"\bnan\b", line, re.IGNORECASE)]
+    for section in ("## The structural limit", "## Sharp check: stationary gap", "## Sharp check: iterations",
+                    "## The largest C the data refute", "## Relaxed hypothesis"):
+        assert section in report
+    assert "N < 16k*/C" in report
+
+
 def test_table_is_tidy_and_records_provenance(verify_run):
     _, table = verify_run
-    assert not table.duplicated(["instance", "solver", "bound"]).any()
+    assert not table.duplicated(["instance", "solver", "bound", "hypothesis"]).any()
     assert set(table["bound"]) == {"theorem1", "descent", "jtk2014"}
-    head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
-    assert (table["git_revision"] == head).all()
+    assert set(table["hypothesis"]) == {"paper", "relaxed"}
+    # one revision for the whole run: a commit, "+dirty" when tracked files had changes (see test_provenance)
+    assert table["git_revision"].nunique() == 1
+    assert re.fullmatch(r"[0-9a-f]{40}(\+dirty)?", table["git_revision"].iloc[0])
     stochastic = table[table["bound"] == "theorem1"]
     assert all(len(json.loads(seeds)) == PRESETS["quick"].n_seeds for seeds in stochastic["seeds"])
     assert all(json.loads(config)["seed"] == 3 for config in table["config"])
 
 
-def test_verdicts_follow_hypotheses_and_confidence_bounds(verify_run):
+def test_verdicts_follow_hypotheses_bounds_and_the_do_nothing_gap(verify_run):
     _, table = verify_run
-    assert ((table["verdict"] == "vacuous") == ~table["hypotheses_hold"]).all()
-    checked = table[table["hypotheses_hold"]]
-    assert ((checked["verdict"] == "verified") == (checked["observed_ucb"] <= checked["bound_value"])).all()
+    clean = table[table["violations"] == ""]
+    assert ((clean["verdict"] == "vacuous") == ~clean["hypotheses_hold"]).all()
+    checked = clean[clean["hypotheses_hold"]]
+    passed = checked["observed_ucb"] <= checked["bound_value"]
+    assert (checked.loc[~passed, "verdict"].isin(["violated", "refuted"])).all()
+    informative = checked["bound_value"] < checked["do_nothing"]
+    assert (checked.loc[passed & informative, "verdict"] == "verified").all()
+    assert (checked.loc[passed & ~informative, "verdict"] == "uninformative").all()
     assert (table.loc[table["verdict"] == "vacuous", "failures"] != "").all()
-    theorem1 = table[table["bound"] == "theorem1"]
-    assert (theorem1["max_support"] <= theorem1["k"]).all()
+    assert (table["max_support"] <= table["k"]).all()
+    assert (table["verdict"] != "violated").all()
+    paper = table[(table["bound"] == "theorem1") & (table["hypothesis"] == "paper")]
+    assert (paper["verdict"] == "verified").sum() >= 10
+
+
+def test_acdc_rows_record_the_steps_actually_run(verify_run):
+    _, table = verify_run
+    acdc = table[table["solver"] == "acdc_iht"]
+    assert (acdc["n_iter"] <= acdc["n_iter_target"]).all()
+    assert (acdc["n_iter"] > 0).all()
 
 
 def test_report_counts_match_the_table(verify_run):
     out, table = verify_run
     report = (out / "report.md").read_text()
     for row in verdict_counts(table).itertuples(index=False):
-        assert f"| {row.bound} | {row.solver} | {row.verified} | {row.violated} | {row.vacuous} |" in report
+        assert (f"| {row.bound} | {row.solver} | {row.verified} | {row.uninformative} | {row.vacuous} | "
+                f"{row.violated} |") in report
 
 
 def test_same_seed_same_table_other_seed_other_observations():
@@ -72,39 +104,42 @@ def test_same_seed_same_table_other_seed_other_observations():
 
 def test_grid_skips_points_that_do_not_exist():
     config = VerifyConfig(dims=(16,), k_ratios=(2, 8), conditions=(1.0, 2.0), sigmas=(0.1,), k_star=2,
-                          families=("CPLQuadratic",))
+                          families=("cpl",))
     points, skipped = grid_points(config)
     assert [(p.k_ratio, p.parameter) for p in points] == [(2, 2.0)]
     assert any("k=16 >= N" in text for text in skipped)
     assert any("β/α < N/(4k*) = 2" in text for text in skipped)
 
 
+def test_window_grid_meets_the_hypotheses_up_to_the_structural_limit():
+    config = VerifyConfig(families=("window",), window_sizes=((16, 2), (40, 2)), window_sigmas=(0.0,))
+    points, skipped = grid_points(config)
+    assert [p.k for p in points] == list(range(8, 16))  # k from C·N²/(16k*) = 8 to N − 1
+    assert all(p.parameter**2 * p.k_star <= p.k * (1 + 1e-12) for p in points)
+    assert skipped == ["window N=40, k*=2: C·N²/(16k*) = 50 >= N (N >= 16k*/C)"]
+
+
 def _theorem1_rows(outcomes):
-    return pd.DataFrame([{"bound": "theorem1", "solver": "s", "family": "F", "dim": 8,
-                          "family_parameter": 0.5, "sigma": 0.1, "C": 1.0, "k_ratio": ratio,
-                          "bound_holds": holds, "beta": 2.0,
-                          "alpha_global": 1.0, "alpha_sparse": 2.0 * ratio, "hypotheses_hold": False,
-                          "alpha_scope": "global", "trap_k_ratio": 1.5} for ratio, holds in outcomes])
+    return pd.DataFrame([{"bound": "theorem1", "hypothesis": "paper", "solver": "s", "grid": "g",
+                          "family": "F", "dim": 8, "family_parameter": 0.5, "sigma": 0.1, "k": k,
+                          "c_row": k / 8, "observed_lcb": lcb, "bound_value": 1.0, "trap_k_ratio": 1.5}
+                         for k, lcb in outcomes])
 
 
-def test_empirical_c_is_the_smallest_ratio_from_which_the_bound_always_holds():
-    c_table = empirical_c(_theorem1_rows([(1, True), (2, False), (4, True), (8, True)]))
-    row = c_table.iloc[0]
-    assert row["empirical_threshold_k_over_kstar"] == 4.0 and not row["threshold_censored"]
-    assert not row["hypotheses_hold_at_threshold"]
-    assert (row["beta_over_alpha_global"], row["c_empirical_global"], row["required_k_over_kstar_global"]) \
-        == (2.0, 1.0, 4.0)
-    # α_sparse = 8 > β = 2 is lowered to β (Theorem 1 takes β > α)
-    assert (row["beta_over_alpha_sparse"], row["c_empirical_sparse"], row["required_k_over_kstar_sparse"]) \
-        == (1.0, 4.0, 1.0)
+def test_refuted_c_is_the_largest_c_row_of_a_refuting_row():
+    row = refuted_c(_theorem1_rows([(1, 2.0), (2, 3.0), (4, 0.5), (8, 0.1)])).iloc[0]
+    assert row["largest_refuted_c"] == 2 / 8 and row["refuting_k"] == 2 and not row["censored"]
+    assert row["refuting_rows"] == 2
 
 
-def test_empirical_c_flags_censored_and_missing_thresholds():
-    censored = empirical_c(_theorem1_rows([(1, True), (2, True)])).iloc[0]
-    assert censored["empirical_threshold_k_over_kstar"] == 1.0 and censored["threshold_censored"]
-    missing = empirical_c(_theorem1_rows([(1, True), (2, False)])).iloc[0]
-    assert np.isnan(missing["empirical_threshold_k_over_kstar"]) and not missing["threshold_censored"]
-    assert np.isnan(missing["c_empirical_global"]) and np.isnan(missing["c_empirical_sparse"])
+def test_refuted_c_is_censored_at_the_largest_k_and_absent_without_refutation():
+    censored = refuted_c(_theorem1_rows([(1, 2.0), (2, 3.0)])).iloc[0]
+    assert censored["largest_refuted_c"] == 2 / 8 and censored["censored"]
+    assert refuted_c_summary(refuted_c(_theorem1_rows([(1, 2.0), (2, 3.0)])))["largest_refuted_C"].iloc[0] \
+        == "≥ 0.25"
+    none = refuted_c(_theorem1_rows([(1, 0.5), (2, 0.1)]))
+    assert np.isnan(none["largest_refuted_c"].iloc[0])
+    assert refuted_c_summary(none)["largest_refuted_C"].iloc[0].startswith("none")
 
 
 @given(rate=st.floats(0.05, 0.95), start=st.floats(1e-3, 1e3))
@@ -120,14 +155,16 @@ def test_linear_rate_is_nan_without_a_transient():
 
 @pytest.mark.parametrize(("changes", "error", "message"), [
     ({"ucb_method": "hoeffding"}, ValueError, r"ucb_method='hoeffding' needs gap_range"),
-    ({"alpha_scope": "dense"}, ValueError,
-     r"alpha_scope must be one of 'global', 'sparse'; got alpha_scope='dense'"),
+    ({"window_sizes": ((8, 8),)}, ValueError,
+     r"window_sizes k\* must be in \[1, 7\]; got window_sizes k\*=8"),
+    ({"slope_sigmas": (0.1,)}, ValueError,
+     r"slope_sigmas must hold at least 2 values; got slope_sigmas=\(0.1,\)"),
     ({"n_seeds": 1}, ValueError, r"n_seeds must be in >= 2; got n_seeds=1"),
     ({"conditions": ()}, ValueError, r"conditions must hold at least one value; got conditions=\(\)"),
     ({"epsilon_fraction": 1.5}, ValueError, r"epsilon_fraction must be"),
     ({"grid": 3}, TypeError, r"unknown VerifyConfig field\(s\): grid"),
     ({"families": ("Lasso",)}, ValueError,
-     r"families must be one of 'CPLQuadratic', 'DecoyBlockQuadratic'; got families='Lasso'"),
+     r"families must be one of 'window', 'cpl', 'decoy'; got families='Lasso'"),
     ({"families": ()}, ValueError, r"families must hold at least one of"),
     ({"decoy_correlations": (0.8, 1.0)}, ValueError,
      r"decoy_correlations must lie in \(0, 1/√decoy_decoys = 1\); got decoy_correlations=\(0.8, 1.0\)"),
@@ -138,6 +175,18 @@ def test_linear_rate_is_nan_without_a_transient():
 def test_config_errors(changes, error, message):
     with pytest.raises(error, match=message):
         VerifyConfig().replace(**changes)
+
+
+def test_cli_prints_violations_before_the_table_and_exits_non_zero(tmp_path, capsys, monkeypatch):
+    from iht.theory import verify
+
+    outputs = SimpleNamespace(seconds=1.0, paths={"report": tmp_path / "report.md"}, violations=[
+        "violated: theorem1 [paper] s on instance 0: returned θ has 5 non-zeros > k=4"])
+    outputs.paths["report"].write_text("## Verdicts\n| table |\n## The structural limit\n")
+    monkeypatch.setattr(verify, "run_verify", lambda *args, **kwargs: outputs)
+    assert main(["verify", "--quick", "--out", str(tmp_path)]) == 1
+    printed = capsys.readouterr().out
+    assert printed.index("1 violated row(s)") < printed.index("returned θ has 5") < printed.index("| table |")
 
 
 def test_cli_rejects_quick_with_full(capsys):

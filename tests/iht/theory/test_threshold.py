@@ -1,17 +1,16 @@
-"""The empirical-C threshold search on DecoyBlockQuadratic: > 1 for the real solvers where the
-decoys trap IHT, and no threshold at all for a broken projection that keeps the smallest entries."""
+"""The largest C the data refute, on DecoyBlockQuadratic: positive where the decoys trap IHT at
+k = k*, and a broken projection that keeps the smallest entries is caught as a violation."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-import pytest
 
-from iht.projection import Projection, TopK
-from iht.theory import PRESETS, empirical_c, run_grid
+from iht.projection import Projection
+from iht.theory import PRESETS, refuted_c, run_grid
 
 #: Decoy family only, c = 0.8 (trap: c·√2 > 1), k/k* from 1 to the designed trap ratio 1.5, σ = 0.
-TRAP = PRESETS["quick"].replace(families=("DecoyBlockQuadratic",), decoy_correlations=(0.8,),
+TRAP = PRESETS["quick"].replace(families=("decoy",), decoy_correlations=(0.8,),
                                 decoy_k_ratios=(1.0, 1.25, 1.5), decoy_sigmas=(0.0,), n_seeds=3)
 
 
@@ -30,24 +29,18 @@ class KeepSmallest(Projection):
         return out
 
 
-def _thresholds(projection=TopK):
-    grid = run_grid(TRAP, progress=False, projection=projection)
-    table = empirical_c(grid.table).set_index("solver")
-    return table, grid.table
+def test_the_trap_refutes_a_small_c_and_stays_vacuous_under_the_paper_hypothesis():
+    table = run_grid(TRAP, progress=False).table
+    c_table = refuted_c(table).set_index(["hypothesis", "solver"])
+    trapped = c_table.loc[("paper", "stochastic_iht")]
+    assert 0 < trapped["largest_refuted_c"] < 0.05 and trapped["refuting_k"] < 1.5 * 4
+    assert not trapped["censored"]
+    paper = table[(table["bound"] == "theorem1") & (table["hypothesis"] == "paper")]
+    assert (paper["verdict"] == "vacuous").all()  # global α: k ≥ C·k*·(β/α)² fails at C = 1
 
 
-def test_threshold_search_finds_k_over_kstar_above_one_where_the_decoys_trap_iht():
-    c_table, table = _thresholds()
-    iht_row = c_table.loc["stochastic_iht"]
-    assert iht_row["empirical_threshold_k_over_kstar"] > 1.0 and not iht_row["threshold_censored"]
-    assert iht_row["empirical_threshold_k_over_kstar"] <= iht_row["trap_k_ratio"]
-    # the rows stay vacuous (global α: k ≥ C·k*·(β/α)² fails), the threshold is a measurement
-    assert (table.loc[table["bound"] == "theorem1", "verdict"] == "vacuous").all()
-    assert not iht_row["hypotheses_hold_at_threshold"]
-    assert iht_row["c_empirical_global"] == pytest.approx(
-        iht_row["empirical_threshold_k_over_kstar"] / iht_row["beta_over_alpha_global"] ** 2)
-
-
-def test_threshold_search_fails_for_a_projection_that_keeps_the_smallest_entries():
-    c_table, _ = _thresholds(KeepSmallest)
-    assert c_table["empirical_threshold_k_over_kstar"].isna().all()
+def test_a_projection_that_keeps_the_smallest_entries_is_violated():
+    table = run_grid(TRAP, progress=False, projection=KeepSmallest).table
+    descent = table[table["bound"] == "descent"]
+    assert (descent["verdict"] == "violated").all()
+    assert (refuted_c(table)["largest_refuted_c"].notna()).any()
