@@ -37,11 +37,34 @@ class SupportNoiseOracle:
         object.__setattr__(self, "sigma2", check_positive(self.sigma2, "sigma2", allow_zero=True))
 
     def __call__(self, theta: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return self.sample(rng).gradient(theta)
+
+    def sample(self, rng: np.random.Generator) -> SupportDraw:
+        """One draw: a standard normal vector, scaled onto the support of each θ it is applied at."""
+        return SupportDraw(self.objective, self.sigma2, rng.standard_normal(self.objective.dim))
+
+
+@dataclass(frozen=True)
+class SupportDraw:
+    """One draw of :class:`SupportNoiseOracle`: ``gradient(θ) = ∇f(θ) + ξ(θ)`` and
+    ``value(θ) = f(θ) + ξ(θ)ᵀθ`` with ``ξ(θ) = √(σ²/|S|)·z`` on ``S = supp(θ)`` (all coordinates
+    at θ = 0), 0 elsewhere: the sampled function has this gradient wherever the support is fixed."""
+
+    objective: Any
+    sigma2: float
+    z: np.ndarray
+
+    def noise(self, theta: np.ndarray) -> np.ndarray:
         support = theta != 0.0
         if not support.any():
             support = np.ones(theta.shape, dtype=bool)
-        noise = rng.standard_normal(theta.shape) * np.sqrt(self.sigma2 / support.sum())
-        return self.objective.gradient(theta) + np.where(support, noise, 0.0)
+        return np.where(support, self.z * np.sqrt(self.sigma2 / support.sum()), 0.0)
+
+    def gradient(self, theta: np.ndarray) -> np.ndarray:
+        return self.objective.gradient(theta) + self.noise(theta)
+
+    def value(self, theta: np.ndarray) -> float:
+        return self.objective.value(theta) + float(self.noise(theta) @ theta)
 
 
 #: Oracles of the suite, by the name used in the tables' ``oracle`` column.
