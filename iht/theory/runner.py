@@ -473,27 +473,6 @@ def _median_rate(histories: list[np.ndarray]) -> float:
     return float(np.median(finite)) if finite.size else math.nan
 
 
-def majorizer_residual(objective: Any, theta: np.ndarray, new: np.ndarray, step: float, beta: float,
-                       k: int) -> float:
-    """``f(θ⁺) − [min_{‖z‖_0 ≤ k} Q(z; θ) − ½(1/η − β)‖θ⁺ − θ‖²]``: ``<= 0`` for an IHT step.
-
-    ``Q(z; θ) = f(θ) + ∇f(θ)ᵀ(z − θ) + ‖z − θ‖²/(2η)`` majorises f along 2k-sparse moves when
-    ``η ≤ 1/β_2k``, and ``T_k(θ − η∇f(θ))`` minimises it over k-sparse z, with minimum
-    ``f(θ) − (η/2)‖∇f‖² + (1/(2η))·(sum of the N − k smallest u_i²)``, ``u = θ − η∇f(θ)``. The
-    minimum is computed here by a partition, independently of the solver's projection.
-
-    References
-    ----------
-    Blumensath & Davies, "Iterative thresholding for sparse approximations", 2008.
-    """
-    gradient = objective.gradient(theta)
-    u2 = (theta - step * gradient) ** 2
-    dropped = float(np.partition(u2, u2.size - k)[: u2.size - k].sum())
-    model = objective.value(theta) - 0.5 * step * float(gradient @ gradient) + dropped / (2 * step)
-    move = float(np.sum((new - theta) ** 2))
-    return objective.value(new) - (model - 0.5 * (1 / step - beta) * move)
-
-
 def _descent_run(context: PointContext, make_projection: Callable[..., Projection],
                  step: float) -> tuple[np.ndarray, float, float]:
     """Steps of deterministic IHT from 0, one solver call each: supports, largest majoriser
@@ -508,10 +487,10 @@ def _descent_run(context: PointContext, make_projection: Callable[..., Projectio
                 residuals.append(math.inf)
                 break
             supports.append(properties.support_size(new))
-            residuals.append(majorizer_residual(objective, theta, new, step, beta, k))
+            residuals.append(properties.majorizer_residual(objective, theta, new, step, beta, k))
             theta = new
-    margin = majorizer_residual(objective, np.zeros(context.point.dim), np.zeros(context.point.dim), step,
-                                beta, k)
+    start = np.zeros(context.point.dim)
+    margin = properties.majorizer_residual(objective, start, start, step, beta, k)
     return np.array(supports or [0]), max(residuals), margin
 
 

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
+from iht.objectives import CPLQuadratic
 from iht.oracles import ExactGradient, GaussianNoiseOracle
 from iht.projection import TopK, hard_threshold
 from iht.schedule import MIN_PAPER_EPOCHS, paper_schedule
@@ -31,7 +32,7 @@ from iht.theory import (
     theorem1_iterations,
     upper_confidence_bound,
 )
-from iht.theory.properties import rounding_slack
+from iht.theory.properties import majorizer_residual, rounding_slack
 from tests.iht.theory.strategies import exact_quadratics, sparse_starts, theorem1_instances
 
 N_SEEDS = 8
@@ -111,6 +112,26 @@ def descent_holds(solve, instance, theta0, step_fraction):
     return is_nonincreasing(gaps, abs(objective.f_star) + abs(gaps[0]))
 
 
+def majorizer_holds(solve, instance, theta0, step_fraction, n_steps=20):
+    """Every step of deterministic IHT with η = fraction/β_2k from a k-sparse start ends at or below
+    min_{‖z‖₀≤k} Q(z; θ_t) − ½(1/η − β)‖θ_{t+1} − θ_t‖² (Blumensath & Davies 2008), the model
+    minimum computed by :func:`~iht.theory.properties.majorizer_residual`, not by the solver."""
+    objective, step = instance.objective, step_fraction / instance.beta
+    theta = theta0
+    for _ in range(n_steps):
+        new, _ = solve(objective, instance.k, step, 1, theta, None)
+        if not np.all(np.isfinite(new)):
+            return False
+        gradient = objective.gradient(theta)
+        # rounding of the terms of Q: f(θ), η‖∇f‖²/2 and ‖θ − η∇f‖²/(2η)
+        scale = (abs(objective.f_star) + abs(objective.value(theta)) + step * float(gradient @ gradient)
+                 + float(np.sum((theta - step * gradient) ** 2)) / step)
+        if majorizer_residual(objective, theta, new, step, instance.beta, instance.k) > rounding_slack(scale):
+            return False
+        theta = new
+    return True
+
+
 def fixed_point_is_l_stationary(solve, instance, step_fraction):
     """A run stopped at ||θ_{t+1} − θ_t|| <= τ ends at a point whose L-stationarity residual
     (L = 1/η) is at most (2 + η·λ_max)·τ: exactly 0 at a fixed point (Beck & Eldar 2013)."""
@@ -158,6 +179,20 @@ def test_iht_never_increases_f_with_step_at_most_one_over_beta(data, step_fracti
     assert descent_holds(_real_deterministic, instance, data.draw(sparse_starts(instance)), step_fraction)
 
 
+@given(data=st.data(), step_fraction=step_fractions)
+def test_every_iht_step_ends_below_the_majorise_minimise_value(data, step_fraction):
+    instance = data.draw(exact_quadratics())
+    assert majorizer_holds(_real_deterministic, instance, data.draw(sparse_starts(instance)), step_fraction)
+
+
+def test_one_iht_step_with_step_one_over_beta_solves_an_isotropic_quadratic():
+    # f = (β/2)‖θ − θ*‖²: θ − ∇f(θ)/β = θ*, so one IHT step from any point lands on T_k(θ*) = θ*.
+    objective = CPLQuadratic(16, 2, 1.0, beta=2.0, amplitudes="pm1", seed=0)  # β/α = N/(4k*): isotropic
+    assert np.all(objective.curvatures == 2.0)
+    result = iht(objective, TopK(k=4), step=0.5, n_iter=1, theta0=np.ones(16))
+    np.testing.assert_allclose(result.theta, objective.theta_star, atol=1e-12)
+
+
 @given(instance=exact_quadratics(), step_fraction=st.floats(0.3, 0.95))
 def test_fixed_points_of_iht_are_l_stationary(instance, step_fraction):
     assert fixed_point_is_l_stationary(_real_deterministic, instance, step_fraction)
@@ -191,6 +226,12 @@ def descent_cases(draw):
 @pytest.mark.parametrize("name", ["wrong gradient sign"])
 def test_descent_property_catches(name):
     find(descent_cases(), lambda case: not descent_holds(broken_deterministic(name), *case),
+         settings=FIND_SETTINGS)
+
+
+@pytest.mark.parametrize("name", ["wrong gradient sign", "keeps smallest entries"])
+def test_majorizer_property_catches(name):
+    find(descent_cases(), lambda case: not majorizer_holds(broken_deterministic(name), *case),
          settings=FIND_SETTINGS)
 
 
