@@ -7,6 +7,7 @@ stable sort for mappings that mix float16, bfloat16, float32 and float64, and 1-
 0-d inputs.
 """
 
+import itertools
 import warnings
 from unittest import mock
 
@@ -531,6 +532,16 @@ def test_nm_at_any_m_equals_the_sort_reference(case):
     assert np.array_equal(nm_mask(t, n, m, axis).numpy(), _nm_reference(t.float().numpy(), n, m, axis))
 
 
+def test_nm_at_every_m_up_to_1024():
+    rng = np.random.default_rng(0)
+    values = np.array([0.0, -0.0, 0.5, -0.5, 1.0, -2.0, np.inf], np.float32)  # ties in every group
+    for m in range(1, 1025):
+        x, n = rng.choice(values, (2, m)), int(rng.integers(0, m + 1))
+        expected = _nm_reference(x, n, m, 1)
+        assert np.array_equal(nm_mask(x, n, m), expected), m
+        assert np.array_equal(nm_mask(torch.from_numpy(x).to(BF16), n, m).numpy(), expected), m
+
+
 @pytest.mark.parametrize("m", [256, 257, 300, 512])
 def test_pairwise_kernel_counts_losses_beyond_a_byte(m):
     # a loss count of 256 read modulo 256 is 0: n=1 then keeps a second entry, n=m-1 the last one
@@ -556,21 +567,10 @@ def test_both_kernels_agree_whichever_is_chosen(m):
 
 # ------------------------------------------------- mappings that mix float16/bfloat16/float32/float64
 
-#: values that differ only below the precision of the narrower dtypes, plus ties, zeros, infinities
-MIXED_VALUES = [
-    0.0,
-    -0.0,
-    1.0,
-    -1.0,
-    ONE_PLUS[7],
-    ONE_PLUS[10],
-    -ONE_PLUS[23],
-    ONE_PLUS[40],
-    0.5,
-    65504.0,
-    -np.inf,
-    3.0e38,
-]
+#: values that differ only below the precision of the narrower dtypes (most of them: these are the
+#: cases a comparison in the narrower dtype gets wrong), plus ties, zeros and infinities
+NEAR_ONE = [1.0, -1.0, ONE_PLUS[7], -ONE_PLUS[10], ONE_PLUS[10], -ONE_PLUS[23], ONE_PLUS[40]]
+MIXED_VALUES = [*NEAR_ONE, 0.0, -0.0, 0.5, 65504.0, -np.inf, 3.0e38]
 TORCH_DTYPES = [torch.float16, BF16, torch.float32, torch.float64]
 NUMPY_DTYPES = [np.float16, np.float32, np.float64]
 
@@ -584,12 +584,25 @@ def _reference_topk(arrays64, k):
     return [part.reshape(a.shape) for part, a in zip(np.split(keep, sizes), arrays64)]
 
 
+def _float64(a):
+    """The exact float64 values of a numpy array or tensor (every float converts exactly)."""
+    return a.double().numpy() if isinstance(a, torch.Tensor) else a.astype(np.float64)
+
+
+def _assert_equals_the_float64_reference(arrays, ks):
+    for k in ks:
+        expected = _reference_topk([_float64(a) for a in arrays.values()], k)
+        for mask, ref in zip(global_topk_masks(arrays, k).values(), expected):
+            assert np.array_equal(mask if isinstance(mask, np.ndarray) else mask.numpy(), ref)
+
+
 @st.composite
 def mixed_mapping(draw, dtypes, convert):
     count = draw(st.integers(1, 4))
     arrays = {}
     for i in range(count):
-        values = draw(st.lists(st.sampled_from(MIXED_VALUES), min_size=1, max_size=8))
+        near_one = st.sampled_from(NEAR_ONE)  # drawn half the time
+        values = draw(st.lists(near_one | st.sampled_from(MIXED_VALUES), min_size=1, max_size=3))
         arrays[f"w{i}"] = convert(np.array(values), draw(st.sampled_from(dtypes)))
     return arrays, draw(st.integers(0, sum(len(a) for a in arrays.values())))
 
@@ -607,21 +620,16 @@ def _to_numpy(values, dtype):
 @given(mixed_mapping(TORCH_DTYPES, _to_tensor))
 def test_mixed_torch_dtypes_equal_the_float64_reference(case):
     arrays, k = case
-    expected = _reference_topk([a.double().numpy() for a in arrays.values()], k)
-    for mask, ref in zip(global_topk_masks(arrays, k).values(), expected):
-        assert np.array_equal(mask.numpy(), ref)
+    _assert_equals_the_float64_reference(arrays, ks=(k,))
 
 
 @given(mixed_mapping(NUMPY_DTYPES, _to_numpy))
 def test_mixed_numpy_dtypes_equal_the_float64_reference(case):
     arrays, k = case
-    expected = _reference_topk([a.astype(np.float64) for a in arrays.values()], k)
-    for mask, ref in zip(global_topk_masks(arrays, k).values(), expected):
-        assert np.array_equal(mask, ref)
+    _assert_equals_the_float64_reference(arrays, ks=(k,))
     fast, tiny = _tiny_constants()
     with fast, tiny:  # the sampled-bracket pass and its tie walk, on the same mixed mapping
-        for mask, ref in zip(global_topk_masks(arrays, k).values(), expected):
-            assert np.array_equal(mask, ref)
+        _assert_equals_the_float64_reference(arrays, ks=(k,))
 
 
 @given(array_and_k(max_dims=3))
@@ -644,10 +652,27 @@ def test_mixed_dtypes_at_the_size_of_the_fast_path(keep):
     half = np.random.default_rng(1).standard_normal(selection.FAST_PATH_MIN_SIZE).astype(np.float16)
     nudged = np.nextafter(half[:5000].astype(np.float64), np.inf)
     arrays = {"half": half, "nudged": nudged, "single": half[5000:9000].astype(np.float32)}
-    k = round(keep * sum(a.size for a in arrays.values()))
-    expected = _reference_topk([a.astype(np.float64) for a in arrays.values()], k)
-    for mask, ref in zip(global_topk_masks(arrays, k).values(), expected):
-        assert np.array_equal(mask, ref)
+    _assert_equals_the_float64_reference(arrays, ks=(round(keep * sum(a.size for a in arrays.values())),))
+
+
+#: values that float16, bfloat16 and float32 each round differently (down or up), and 1.0
+CLOSE_VALUES = [1.0 + 2.0**-8 + 2.0**-12 + 2.0**-30 + 2.0**-40, 1.001, 1.0 + 2.0**-40, 1.0]
+
+
+@pytest.mark.parametrize("dtypes", list(itertools.product(TORCH_DTYPES, repeat=3)), ids=str)
+def test_one_value_rounded_to_every_triple_of_torch_dtypes(dtypes):
+    for value in CLOSE_VALUES:  # entries that differ only below the precision of the narrower dtype
+        values = ([value, 0.5], [-value, 1.0], [value])
+        arrays = {name: _tensor(v, dtype) for name, v, dtype in zip("abc", values, dtypes)}
+        _assert_equals_the_float64_reference(arrays, ks=(1, 2, 3, 4))
+
+
+@pytest.mark.parametrize("dtypes", list(itertools.product(NUMPY_DTYPES, repeat=3)), ids=str)
+def test_one_value_rounded_to_every_triple_of_numpy_dtypes(dtypes):
+    for value in CLOSE_VALUES:
+        values = ([value, 0.5], [-value, 1.0], [value])
+        arrays = {name: np.array(v, dtype) for name, v, dtype in zip("abc", values, dtypes)}
+        _assert_equals_the_float64_reference(arrays, ks=(1, 2, 3, 4))
 
 
 # ---------------------------------------------------------------- 0-d and 1-element inputs
