@@ -542,7 +542,7 @@ def test_nm_at_every_m_up_to_1024():
         assert np.array_equal(nm_mask(torch.from_numpy(x).to(BF16), n, m).numpy(), expected), m
 
 
-@pytest.mark.parametrize("m", [256, 257, 300, 512])
+@pytest.mark.parametrize("m", [256, 257, 300])
 def test_pairwise_kernel_counts_losses_beyond_a_byte(m):
     # a loss count of 256 read modulo 256 is 0: n=1 then keeps a second entry, n=m-1 the last one
     x = np.random.default_rng(m).choice(np.array([0.0, -1.0, 1.0, 2.0, -3.0], np.float32), (2, m))
