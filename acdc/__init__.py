@@ -59,13 +59,41 @@ Modules
 ``config``        :class:`~acdc.config.TrainConfig`
 ``models``        ResNet20 (and the ImageNet models of the FLOPs study)
 ``data``          Fashion-MNIST IDX loader, synthetic images
-``cli``           ``python -m acdc train|demo``
+``cli``           ``python -m acdc train|demo|export``
+``export``        ``export_model`` (masks folded in, safetensors or ``.pt``) and ``load_model``
+
+``acdc.load_model(path)`` (a run folder or an exported file) returns the trained model ready for inference.
+
+``acdc`` needs torch, which the bare ``pip install acdc-iht`` leaves out (``iht`` is numpy-only): install
+it with ``pip install 'acdc-iht[torch]'`` (``./dev setup`` installs a pinned CPU build first).
 """
+
+try:
+    import torch  # noqa: F401
+except ModuleNotFoundError as error:
+    if error.name != "torch":
+        raise
+    raise ModuleNotFoundError(
+        "acdc needs torch, which is not installed: pip install 'acdc-iht[torch]' (in a clone, ./dev setup "
+        "installs the pinned CPU build)",
+        name="torch",
+    ) from error
 
 from acdc.controller import ACDCController, LayerCollapseWarning, PhaseRecord, SparsityController
 from acdc.masks import WeightMasks, prunable_weights
 from acdc.optim import reset_optimizer_state
 from acdc.schedule import Phase, PhaseSpan, Schedule, alternating_schedule, lm_schedule, paper_schedule
+
+
+def __getattr__(name: str) -> object:
+    """``load_model`` and ``export_model`` from :mod:`acdc.export`, imported on first use (it loads the
+    trainer)."""
+    if name in ("export_model", "load_model"):
+        from acdc import export
+
+        return getattr(export, name)
+    raise AttributeError(f"module 'acdc' has no attribute {name!r}")
+
 
 __all__ = [
     "ACDCController",
@@ -77,7 +105,9 @@ __all__ = [
     "SparsityController",
     "WeightMasks",
     "alternating_schedule",
+    "export_model",
     "lm_schedule",
+    "load_model",
     "paper_schedule",
     "prunable_weights",
     "reset_optimizer_state",

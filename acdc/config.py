@@ -1,14 +1,18 @@
-"""Configuration of one training run: every knob with its default, in one place.
+"""Configuration of one training run: every knob with its default and its allowed values, in one place.
 
-``TrainConfig.from_dict`` (used for ``--config FILE.json``) rejects unknown keys; ``__post_init__``
-validates every value, so a bad run fails before any data is read.
+Each field declares its constraint once (``metadata["check"]``: a :class:`Choice`, :class:`Integer`,
+:class:`Real` or :class:`Sparsity`) and its help text (``metadata["help"]``); ``__post_init__`` checks
+every field against its constraint, then the rules that tie fields together (N:M's fixed sparsity, GMP's
+window, the schedule against ``epochs``), so a bad run fails before any data is read. The command line
+(:mod:`acdc.cli`) builds one flag per field, typed from the field's annotation, with the constraint in
+its ``--help``. ``TrainConfig.from_dict`` (used for ``--config FILE.json``) rejects unknown keys.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Collection, Mapping
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from acdc.data import DATASETS, DEFAULT_ROOT
@@ -17,83 +21,137 @@ from acdc.errors import check_choice, check_int, check_real, check_sparsity
 from acdc.methods import CONTROLLERS, MASK_DISTRIBUTIONS, PROJECTIONS
 from acdc.models import CLASSIFIERS
 from acdc.optim import OPTIMIZERS
-from acdc.schedule import Schedule, parse_schedule
+from acdc.schedule import MIN_PAPER_EPOCHS, Schedule, parse_schedule
 from iht.provenance import git_revision
 
-__all__ = ["TrainConfig", "git_revision"]
+__all__ = ["Choice", "Integer", "Real", "Sparsity", "TrainConfig", "git_revision"]
 
 NM_SPARSITY = 0.5
+PROJECTION_METHODS = ("acdc", "gmp")
+"""Methods that prune with ``projection`` (the others draw random masks or keep the model dense)."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of ``values`` (the keys of a registry, or a tuple of names)."""
+
+    values: Collection[str]
+
+    def check(self, value: Any, name: str) -> None:
+        check_choice(value, name, self.values)
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(sorted(self.values))
+
+
+@dataclass(frozen=True)
+class Integer:
+    """An integer in ``[low, high]`` (``high=None``: unbounded); None too where the default is None."""
+
+    low: int
+    high: int | None = None
+
+    def check(self, value: Any, name: str) -> None:
+        check_int(value, name, self.low, self.high)
+
+    def describe(self) -> str:
+        bounds = f">= {self.low}" if self.high is None else f"in [{self.low}, {self.high}]"
+        return f"an integer {bounds}"
+
+
+@dataclass(frozen=True)
+class Real:
+    """A finite real number ``>= low`` (``> low`` if ``strict``) and ``<= high`` when given."""
+
+    low: float
+    high: float | None = None
+    strict: bool = False
+
+    def check(self, value: Any, name: str) -> None:
+        check_real(value, name, self.low, self.high, strict=self.strict)
+
+    def describe(self) -> str:
+        lower = f"{'>' if self.strict else '>='} {self.low:g}"
+        return f"a number {lower}" + ("" if self.high is None else f" and <= {self.high:g}")
+
+
+@dataclass(frozen=True)
+class Sparsity:
+    """A fraction of zeros in ``[0, 1)``."""
+
+    def check(self, value: Any, name: str) -> None:
+        check_sparsity(value, name)
+
+    def describe(self) -> str:
+        return "a fraction of zeros in [0, 1)"
+
+
+def _knob(default: Any, help: str, check: Choice | Integer | Real | Sparsity | None = None) -> Any:
+    """A config field with its default, help text and constraint (``None``: checked in ``__post_init__``)."""
+    return field(default=default, metadata={"help": help, "check": check})
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """One run of the reference trainer (defaults: the paper's recipe on Fashion-MNIST, 30 epochs)."""
 
-    method: str = "acdc"            # acdc | dense | gmp | rigl | static (acdc.methods.CONTROLLERS)
-    model: str = "resnet20"         # resnet20 | mlp (acdc.models.CLASSIFIERS)
-    width: int = 16                 # ResNet20's first-stage channels (16 in the paper; more = wide ResNet)
-    data: str = "fashion-mnist"     # fashion-mnist | cifar10 | cifar100 | digits | mnist1d | synthetic
-    data_root: str = str(DEFAULT_ROOT)  # folder of the IDX files (of the CIFAR batches for cifar*)
-    image_size: int = 32            # 32 pads 28×28 images; other sizes resize (16: fast on CPU)
-    subset: int | None = None       # first N training images (None: all)
-    val_subset: int | None = None   # first N validation images (None: all)
-    sparsity: float = 0.9           # target fraction of zeros in compressed phases
-    projection: str = "global"      # acdc, gmp: global | layerwise | erk | nm (2:4, sparsity 0.5)
-    mask_distribution: str = "erk"  # rigl, static: per-layer densities of the random mask, erk | uniform
-    update_interval: int = 100      # gmp, rigl: optimiser steps between mask updates (Δt, ΔT)
-    drop_fraction: float = 0.3      # rigl: initial drop/grow fraction α, cosine-decayed to 0
-    rigl_end_fraction: float = 0.75  # rigl: no mask update after this fraction of the steps (T_end)
-    gmp_start_fraction: float = 0.1  # gmp: pruning starts at epoch floor(fraction · epochs)
-    gmp_end_fraction: float = 0.75   # gmp: target reached at epoch ceil(fraction · epochs); then fine-tune
-    exclude: tuple[str, ...] = ()   # layers kept dense, e.g. ("conv1", "fc")
-    schedule: str = "paper"         # acdc: paper (scaled to epochs) | lm | dense:N,compressed:N,...
-    epochs: int = 30                # total epochs of the schedule
-    dense_finetune: bool = False    # acdc: fine-tune the best dense model over the final compressed phase
-    corrupt_labels: int = 0         # N training samples (chosen by seed) get random wrong labels (Fig. 2b)
-    optimizer: str = "sgd"          # sgd | adamw
-    lr: float = 0.1                 # peak learning rate of the cosine schedule
-    momentum: float = 0.9           # SGD momentum
-    weight_decay: float = 5e-4
-    batch_size: int = 128           # per process
-    seed: int = 0                   # model init, data order
-    device: str = "auto"            # auto (CUDA when present) | cpu | cuda
-    threads: int | None = None      # torch CPU threads (None: torch's default)
-    out: str = "runs/acdc"          # output folder
+    method: str = _knob("acdc", "sparse-training method (acdc.methods.CONTROLLERS)", Choice(CONTROLLERS))
+    model: str = _knob("resnet20", "classifier (acdc.models.CLASSIFIERS)", Choice(CLASSIFIERS))
+    width: int = _knob(16, "ResNet20's first-stage channels (16 in the paper; more = wide ResNet)",
+                       Integer(1))
+    data: str = _knob("fashion-mnist", "data set", Choice(DATASETS))
+    data_root: str = _knob(str(DEFAULT_ROOT), "folder of the IDX files (of the CIFAR batches for cifar*)")
+    image_size: int = _knob(32, "32 pads 28×28 images; other sizes resize (16: fast on CPU)", Integer(1))
+    subset: int | None = _knob(None, "first N training images (None: all)", Integer(1))
+    val_subset: int | None = _knob(None, "first N validation images (None: all)", Integer(1))
+    sparsity: float = _knob(0.9, "target fraction of zeros in compressed phases (0.5 with projection nm)",
+                            Sparsity())
+    projection: str = _knob("global", "acdc, gmp: compression operator (nm is 2:4, sparsity 0.5)",
+                            Choice(PROJECTIONS))
+    mask_distribution: str = _knob("erk", "rigl, static: per-layer densities of the random mask",
+                                   Choice(MASK_DISTRIBUTIONS))
+    update_interval: int = _knob(100, "gmp, rigl: optimiser steps between mask updates (Δt, ΔT)", Integer(1))
+    drop_fraction: float = _knob(0.3, "rigl: initial drop/grow fraction α, cosine-decayed to 0",
+                                 Real(0.0, 1.0, strict=True))
+    rigl_end_fraction: float = _knob(0.75, "rigl: no mask update after this fraction of the steps (T_end)",
+                                     Real(0.0, 1.0, strict=True))
+    gmp_start_fraction: float = _knob(0.1, "gmp: pruning starts at epoch floor(fraction · epochs)",
+                                      Real(0.0, 1.0))
+    gmp_end_fraction: float = _knob(0.75, "gmp: target reached at epoch ceil(fraction · epochs), then "
+                                          "fine-tune; > gmp_start_fraction", Real(0.0, 1.0, strict=True))
+    exclude: tuple[str, ...] = _knob((), "layers kept dense (module or weight names), e.g. conv1 fc")
+    schedule: str = _knob("paper", f"acdc: paper (the paper's recipe scaled to --epochs >= "
+                                   f"{MIN_PAPER_EPOCHS}) | lm (48 epochs) | phase:epochs,... "
+                                   "(e.g. dense:3,compressed:2, summing to --epochs)")
+    epochs: int = _knob(30, "total epochs of the schedule", Integer(1))
+    dense_finetune: bool = _knob(False, "acdc: fine-tune the best dense model over the final compressed "
+                                        "phase")
+    corrupt_labels: int = _knob(0, "N training samples (chosen by seed) get random wrong labels (Fig. 2b)",
+                                Integer(0))
+    optimizer: str = _knob("sgd", "optimiser", Choice(OPTIMIZERS))
+    lr: float = _knob(0.1, "peak learning rate of the cosine schedule", Real(0.0, strict=True))
+    momentum: float = _knob(0.9, "SGD momentum", Real(0.0))
+    weight_decay: float = _knob(5e-4, "weight decay", Real(0.0))
+    batch_size: int = _knob(128, "per process", Integer(1))
+    seed: int = _knob(0, "model init, data order", Integer(0))
+    device: str = _knob("auto", "auto is CUDA when present", Choice(DEVICES))
+    threads: int | None = _knob(None, "torch CPU threads (None: torch's setting; python -m acdc uses the "
+                                      "cores available to the process)", Integer(1))
+    out: str = _knob("runs/acdc", "output folder")
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "exclude", tuple(self.exclude))
-        check_choice(self.method, "method", CONTROLLERS)
-        check_choice(self.model, "model", CLASSIFIERS)
-        check_choice(self.data, "data", DATASETS)
-        check_choice(self.projection, "projection", PROJECTIONS)
-        check_choice(self.optimizer, "optimizer", OPTIMIZERS)
-        check_choice(self.device, "device", DEVICES)
-        check_sparsity(self.sparsity)
+        for f in fields(self):
+            value, check = getattr(self, f.name), f.metadata["check"]
+            if check is not None and not (value is None and f.default is None):
+                check.check(value, f.name)
         if self.projection == "nm" and self.sparsity != NM_SPARSITY:
             raise ValueError(
                 f"sparsity must be {NM_SPARSITY} with projection='nm' (2:4); got sparsity={self.sparsity}"
             )
-        for name in ("width", "image_size", "batch_size", "epochs"):
-            check_int(getattr(self, name), name, 1)
-        for name in ("subset", "val_subset", "threads"):
-            if getattr(self, name) is not None:
-                check_int(getattr(self, name), name, 1)
-        check_int(self.seed, "seed", 0)
-        check_int(self.corrupt_labels, "corrupt_labels", 0)
-        check_choice(self.mask_distribution, "mask_distribution", MASK_DISTRIBUTIONS)
-        check_int(self.update_interval, "update_interval", 1)
-        check_real(self.drop_fraction, "drop_fraction", 0.0, 1.0, strict=True)
-        check_real(self.rigl_end_fraction, "rigl_end_fraction", 0.0, 1.0, strict=True)
-        check_real(self.gmp_start_fraction, "gmp_start_fraction", 0.0, 1.0)
         check_real(self.gmp_end_fraction, "gmp_end_fraction", self.gmp_start_fraction, 1.0, strict=True)
         if self.dense_finetune and self.method != "acdc":
             raise ValueError(f"dense_finetune is only for method='acdc'; got method={self.method!r}")
-        for name in ("lr", "momentum", "weight_decay"):
-            value, positive = getattr(self, name), name == "lr"
-            number = isinstance(value, (int, float)) and not isinstance(value, bool)
-            if not number or value < 0 or (positive and value == 0):
-                bound = "> 0" if positive else ">= 0"
-                raise ValueError(f"{name} must be a number {bound}; got {name}={value!r}")
         if self.method == "acdc":  # the other methods run for `epochs` and ignore the schedule
             self.build_schedule()
 
@@ -108,7 +166,21 @@ class TrainConfig:
         return math.floor(start), math.ceil(end)
 
     def build_schedule(self) -> Schedule:
-        """The validated :class:`~acdc.schedule.Schedule` of this run."""
+        """The validated :class:`~acdc.schedule.Schedule` of this run.
+
+        Raises
+        ------
+        ValueError
+            For ``schedule='paper'`` with ``epochs < MIN_PAPER_EPOCHS`` (the paper's 16 phases need one
+            epoch each), naming the schedule and a custom schedule of ``epochs`` epochs that would run.
+        """
+        if self.schedule == "paper" and self.epochs < MIN_PAPER_EPOCHS:
+            example = f"dense:{self.epochs - 1},compressed:1" if self.epochs > 1 else "compressed:1"
+            raise ValueError(
+                f"epochs must be >= {MIN_PAPER_EPOCHS} for schedule='paper' (--schedule paper: its 16 "
+                f"phases need one epoch each); got epochs={self.epochs}; give more epochs or phase "
+                f"lengths, e.g. --schedule {example}"
+            )
         return parse_schedule(self.schedule, self.epochs)
 
     @classmethod

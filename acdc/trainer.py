@@ -5,7 +5,8 @@ controller's hooks in place, steps the cosine learning-rate schedule, evaluates,
 and writes an atomic checkpoint. Files in ``config.out``:
 
 =======================  =====================================================================
-``config.json``          the configuration, seed, git revision and torch version
+``config.json``          the configuration, seed, git revision, torch version, and the model's
+                         ``num_classes`` and ``sample_shape`` (what :func:`acdc.load_model` rebuilds)
 ``checkpoint.pt``        latest state: model (with masks), optimiser, scheduler, controller,
                          next epoch, data order generator, metrics, output models so far and
                          training seconds, with its SHA-256 (see :mod:`acdc.checkpoint`)
@@ -31,6 +32,7 @@ from __future__ import annotations
 import csv
 import json
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -44,11 +46,11 @@ from tqdm import tqdm
 
 from acdc import checkpoint
 from acdc.analysis import count_stayed_zero, with_corrupt_labels, zero_masks
-from acdc.config import TrainConfig, git_revision
+from acdc.config import PROJECTION_METHODS, TrainConfig, git_revision
 from acdc.data import Splits, load_splits
 from acdc.distributed import init_from_env
 from acdc.flops import RunFlops, count_flops
-from acdc.methods import build_controller
+from acdc.methods import build_controller, build_projection
 from acdc.models import build_classifier
 from acdc.optim import build_optimizer
 from acdc.plot import plot_metrics
@@ -90,6 +92,48 @@ def _check_entries(state: Any, path: Path) -> None:
                                                 f"{type(state['config']).__name__}, not a dict")
 
 
+def check_projection_fits(config: TrainConfig, weights: Mapping[str, torch.Tensor]) -> None:
+    """Check that ``config``'s projection applies to each prunable weight (e.g. N:M to its shape).
+
+    The projection is applied once to every weight alone; the weights it rejects are named in one
+    ``ValueError`` with the ``exclude`` value (``--exclude``) that keeps them dense. A run is thus
+    rejected before its first step, not at its first compressed phase.
+    """
+    projection = build_projection(config.projection, config.sparsity)
+    misfits = {}
+    with torch.no_grad():
+        for name, weight in weights.items():
+            try:
+                projection.masks({name: weight.detach()})
+            except ValueError as error:
+                misfits[name] = str(error)
+    if misfits:
+        modules = [name.rsplit(".", 1)[0] for name in misfits]
+        reasons = "; ".join(f"{name}: {reason}" for name, reason in misfits.items())
+        raise ValueError(
+            f"projection={config.projection!r} does not fit {len(misfits)} of the {len(weights)} prunable "
+            f"layers ({reasons}); keep them dense with --exclude {' '.join(modules)} "
+            f"(exclude={[*config.exclude, *modules]})"
+        )
+
+
+def format_seconds(seconds: float) -> str:
+    """``m:ss`` below an hour, ``h:mm:ss`` from there on."""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def epoch_line(row: Mapping[str, Any], total_epochs: int, elapsed: float, eta: float) -> str:
+    """One progress line of a :meth:`Trainer.run_epoch` row: epoch/total (1-based), phase, learning rate,
+    train and validation loss and accuracy, sparsity, training time so far and the run's ETA."""
+    return (f"epoch {row['epoch'] + 1}/{total_epochs} {row['phase']:<10} lr {row['lr']:.4g} | "
+            f"train loss {row['train_loss']:.4f} acc {100 * row['train_acc']:.1f}% | "
+            f"val loss {row['val_loss']:.4f} acc {100 * row['val_acc']:.1f}% | "
+            f"sparsity {100 * row['sparsity']:.1f}% | {format_seconds(elapsed)} elapsed, "
+            f"ETA {format_seconds(eta)}")
+
+
 class Trainer:
     """Train ``config``'s model with its sparse-training method; resume from ``config.out`` on request.
 
@@ -104,13 +148,24 @@ class Trainer:
         Without it an existing checkpoint is an error.
     progress : bool
         Show a tqdm progress bar per epoch (main process only).
+    log : callable, optional
+        Called (main process only) with one line at the start of :meth:`fit` (epochs, device, threads)
+        and one line per epoch (:func:`epoch_line`: phase, learning rate, losses and accuracies,
+        sparsity, elapsed time and the run's ETA). None: silent.
+
+    Raises
+    ------
+    ValueError
+        If the configuration does not fit the model (see :func:`check_projection_fits`), before any
+        training.
     """
 
     def __init__(self, config: TrainConfig, splits: Splits | None = None, resume: bool = False,
-                 progress: bool = True) -> None:
+                 progress: bool = True, log: Callable[[str], None] | None = None) -> None:
         self.config = config
         self.out = Path(config.out)
         self.progress = progress
+        self.log = log
         if config.threads is not None:
             torch.set_num_threads(config.threads)
         self.process = init_from_env(config.device)
@@ -137,6 +192,8 @@ class Trainer:
         self.train_loader = self._loader(self.splits.train, shuffle=True)
         self.val_loader = self._loader(self.splits.val, shuffle=False)
         self.controller = build_controller(config, self.model, self.optimizer, len(self.train_loader))
+        if config.method in PROJECTION_METHODS:
+            check_projection_fits(config, self.controller.masks.weights)
         self.net: nn.Module = self.model
         if self.process.distributed:
             self.net = nn.parallel.DistributedDataParallel(self.model)
@@ -172,7 +229,8 @@ class Trainer:
             self.out.mkdir(parents=True, exist_ok=True)
             info = {"config": self.config.to_dict(), "seed": self.config.seed, "git_revision": git_revision(),
                     "torch": torch.__version__, "device": str(self.process.device),
-                    "world_size": self.process.world_size}
+                    "world_size": self.process.world_size, "num_classes": self.splits.num_classes,
+                    "sample_shape": list(self.splits.train.tensors[0].shape[1:])}
             (self.out / "config.json").write_text(json.dumps(info, indent=2) + "\n")
 
     def fit(self, until: int | None = None) -> dict[str, Any]:
@@ -183,9 +241,15 @@ class Trainer:
         """
         stop = self.total_epochs if until is None else min(until, self.total_epochs)
         self._clock = (self.train_seconds, time.perf_counter())
+        first, started = self.epoch, time.perf_counter()
+        self._say(f"{self.config.method} {self.config.model} on {self.config.data}: epochs {first + 1}-"
+                  f"{stop} of {self.total_epochs}, {self.process.device}, "
+                  f"{torch.get_num_threads()} CPU thread(s)")
         try:
-            for epoch in range(self.epoch, stop):
-                self.run_epoch(epoch)
+            for epoch in range(first, stop):
+                row = self.run_epoch(epoch)
+                per_epoch = (time.perf_counter() - started) / (epoch + 1 - first)
+                self._say(epoch_line(row, self.total_epochs, self._seconds(), per_epoch * (stop - epoch - 1)))
         finally:
             self._clock = None
         if self.epoch == self.total_epochs and self.process.is_main:
@@ -240,6 +304,10 @@ class Trainer:
             self.save_checkpoint(self.out / CHECKPOINT)
             self._write_tables()
         return row
+
+    def _say(self, line: str) -> None:
+        if self.log is not None and self.process.is_main:
+            self.log(line)
 
     def _memorization(self) -> dict[str, float | None]:
         if self.memorization is None:

@@ -1,10 +1,18 @@
 """Command line of :mod:`iht`: ``python -m iht demo``, ``python -m iht recovery`` and
-``python -m iht verify``."""
+``python -m iht verify``.
+
+Bad input prints one line ``error: …`` and exits with status 2 (``ACDC_TRACEBACK=1`` for the traceback);
+``--threads N`` sets the BLAS threads (default: the cores available to the process). See
+:mod:`iht.cli_support`.
+"""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+
+from iht.cli_support import add_threads_argument, check_output_folder, run_cli, set_threads, user_input
+from iht.projection.errors import check_int, check_sparsity
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,28 +44,44 @@ def build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(preset="default")
     verify.add_argument("--seed", type=int, default=None, help="seed of every instance and run "
                         "(default: the preset's, 0)")
+    for command in commands.choices.values():
+        add_threads_argument(command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; bad input prints one line ``error: …`` and returns 2."""
     args = build_parser().parse_args(argv)
+    return run_cli(lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
+    set_threads(args.threads)
     if args.command == "demo":
         from iht.demo import run_demo
 
+        with user_input():
+            check_sparsity(args.sparsity)
+            check_int(args.seed, "seed", 0)
+            check_int(args.scale, "scale", 1)
         print(run_demo(sparsity=args.sparsity, seed=args.seed, scale=args.scale))
     elif args.command == "recovery":
         from iht.recovery import RecoveryConfig, run_recovery, summarize
 
-        frame = run_recovery(RecoveryConfig(
-            n_measurements=args.n, dim=args.dim, k_star=args.k_star, noise=args.noise,
-            n_instances=args.instances, first_seed=args.seed))
+        with user_input():
+            config = RecoveryConfig(n_measurements=args.n, dim=args.dim, k_star=args.k_star,
+                                    noise=args.noise, n_instances=args.instances, first_seed=args.seed)
+        frame = run_recovery(config)
         frame.to_csv(args.out, index=False)
         print(summarize(frame))
         print(f"\nwrote {args.out} ({len(frame)} rows)")
     elif args.command == "verify":
         from iht.theory.verify import resolve_config, run_verify
 
-        outputs = run_verify(args.out, resolve_config(args.preset, args.seed), preset=args.preset)
+        with user_input():
+            check_output_folder(args.out)
+            config = resolve_config(args.preset, args.seed)
+        outputs = run_verify(args.out, config, preset=args.preset)
         print(f"{len(outputs.violations)} violated row(s)")
         for line in outputs.violations:
             print(line)

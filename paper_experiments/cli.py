@@ -1,4 +1,10 @@
-"""``python -m paper_experiments list | run NAME|all [--quick|--full] [--out DIR] [--seed S] [--set K=V]``."""
+"""``python -m paper_experiments list | run NAME|all [--quick|--full] [--out DIR] [--seed S] [--set K=V]
+[--threads N]``.
+
+Bad input (an unknown experiment, preset or config key, a bad ``--set`` value, missing data, an output
+folder that is a file) prints one line ``error: …`` and exits with status 2 before anything runs
+(``ACDC_TRACEBACK=1`` for the traceback; see :mod:`iht.cli_support`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from iht.cli_support import add_threads_argument, check_output_folder, run_cli, set_threads, user_input
 from paper_experiments.common import DEFAULT_OUT, markdown_table, parse_override
 from paper_experiments.registry import EXPERIMENTS, resolve
 
@@ -34,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=None, help="base seed (default: the preset's, 0)")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override a config field, e.g. --set epochs=20 --set 'sparsities=(0.8, 0.9)'")
+    add_threads_argument(run)
     return parser
 
 
@@ -45,7 +53,7 @@ def describe() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (2 for a bad experiment name, preset or config key)."""
+    """Entry point; returns the exit status (2 for a bad experiment name, preset, config key or value)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "list":
@@ -53,15 +61,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.name == ALL and args.overrides:
         parser.error(f"--set applies to one experiment; got --set {args.overrides} with {ALL!r}")
+    return run_cli(lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
+    set_threads(args.threads)
     names = list(EXPERIMENTS) if args.name == ALL else [args.name]
-    try:
+    with user_input():
         overrides = dict(parse_override(text) for text in args.overrides)
-        plan = [resolve(name, args.preset, args.seed, overrides) for name in names]
-    except (ValueError, FileNotFoundError) as err:
-        parser.error(str(err))
-    for experiment, config in plan:
-        default = DEFAULT_OUT / experiment.name
-        out = default if args.out is None else args.out / experiment.name if args.name == ALL else args.out
+        plan = []
+        for experiment, config in (resolve(name, args.preset, args.seed, overrides) for name in names):
+            out = DEFAULT_OUT / experiment.name if args.out is None else args.out
+            out = out / experiment.name if args.out is not None and args.name == ALL else out
+            check_output_folder(out)
+            plan.append((experiment, config, out))
+    for experiment, config, out in plan:
         start = time.perf_counter()
         results = experiment.run(config, out)
         print(f"## {experiment.name} ({args.preset}, {time.perf_counter() - start:.1f} s) -> {out}\n")

@@ -59,13 +59,30 @@ def test_override_parsing():
 @pytest.mark.parametrize(("argv", "message"), [
     (["run", "nope", "--quick"], "experiment must be one of"),
     (["run", "theory", "--quick", "--set", "bogus=1"], "unknown config key(s) ['bogus']"),
-    (["run", "all", "--quick", "--set", "seed=1"], "--set applies to one experiment"),
+    (["run", "figure2b", "--quick", "--set", "sparsities=(0.9, 1.0)"],
+     "sparsities must be in [0, 1) (fraction of zeros); got sparsities=1.0"),
+    (["run", "theory", "--quick", "--set", "epochs"], "--set takes KEY=VALUE"),
 ])
-def test_cli_reports_bad_input(argv, message, capsys):
+def test_cli_reports_bad_input_in_one_line(argv, message, capsys):
+    """Issue 17: a bad --set value was a 20-line traceback; now one line and status 2, nothing run."""
+    assert cli.main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith("error: ") and message in captured.err
+
+
+def test_output_folder_that_is_a_file(tmp_path, capsys):
+    file = tmp_path / "file"
+    file.write_text("")
+    assert cli.main(["run", "theory", "--quick", "--out", str(file)]) == 2
+    assert capsys.readouterr().err == f"error: out must be a folder; got out='{file}', which is a file\n"
+
+
+def test_set_with_all_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        cli.main(argv)
+        cli.main(["run", "all", "--quick", "--set", "seed=1"])
     assert exit_info.value.code == 2
-    assert message in capsys.readouterr().err
+    assert "--set applies to one experiment" in capsys.readouterr().err
 
 
 def test_cli_runs_an_experiment(tmp_path, capsys):
