@@ -18,11 +18,22 @@ import json
 import sys
 from pathlib import Path
 
+NO_RESULTS = ("run `asv run --python=same` in bench/ first (`asv run --quick`, the smoke run of ./dev test, "
+              "saves no results)")
+
 
 def latest_results(results_dir: Path) -> Path:
-    """Newest results file (by its recorded date) of the first machine directory."""
-    machine = sorted(p for p in results_dir.iterdir() if p.is_dir())[0]
-    files = [p for p in machine.glob("*.json") if p.name != "machine.json"]
+    """Newest results file (by its recorded date) of the first machine directory.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``results_dir`` holds no results file (no run yet, or only ``asv run --quick`` runs).
+    """
+    machines = sorted(p for p in results_dir.iterdir() if p.is_dir()) if results_dir.is_dir() else []
+    files = [p for p in machines[0].glob("*.json") if p.name != "machine.json"] if machines else []
+    if not files:
+        raise FileNotFoundError(f"no asv results in {results_dir}: {NO_RESULTS}")
     return max(files, key=lambda p: json.loads(p.read_text()).get("date", 0))
 
 
@@ -72,8 +83,13 @@ def markdown(results: dict[str, dict[tuple[str, ...], float]]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str]) -> None:
-    path = Path(argv[1]) if len(argv) > 1 else latest_results(Path(__file__).parent / "results")
+def main(argv: list[str]) -> int:
+    """Print the tables of ``argv[1]`` (default: :func:`latest_results`); 2 with one line if there is none."""
+    try:
+        path = Path(argv[1]) if len(argv) > 1 else latest_results(Path(__file__).parent / "results")
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     print(f"results: {path}")
     print(markdown(timings(path)))
     tracked = timings(path, "track_")
@@ -82,7 +98,8 @@ def main(argv: list[str]) -> None:
         for name, values in tracked.items():
             for combo, value in values.items():
                 print(f"- {name}{' ' + ' '.join(map(str, combo)) if combo else ''}: {value:.4g}")
+    return 0
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    sys.exit(main(sys.argv))
