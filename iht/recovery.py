@@ -11,11 +11,16 @@ solvers:
   floor of any estimator that knows the support); ``reached_floor``: ``rel_error`` at most
   ``floor_factor`` times it.
 
-Step sizes. NIHT chooses its own. HTP uses Foucart's unit step for unit-norm columns, here
-``η = 1/h̄`` with ``h̄ = tr(AᵀA/n)/N`` the average curvature (a global step ``1/λ_max(AᵀA/n)``
-stalls on these instances, see THEORY.md). Stochastic IHT scales that step with the batch:
-``η = B/(n h̄)``. AC/DC's decompressed phases take dense steps, which diverge unless
-``η < 2/λ_max(AᵀA/n)``: it uses ``η = 1/λ_max(AᵀA/n)``.
+Step sizes. NIHT chooses its own and stops once its support is stable for ``niht_stable``
+iterations, with one least-squares solve on it. HTP uses Foucart's unit step for unit-norm
+columns, here ``η = 1/h̄`` with ``h̄ = tr(AᵀA/n)/N`` the average curvature (a global step
+``1/λ_max(AᵀA/n)`` stalls on these instances, see THEORY.md). Stochastic IHT and AC/DC start from
+the theory's step for a minibatch, ``1/L_B`` (the expected restricted smoothness of the minibatch
+loss, :meth:`~iht.oracles.MinibatchOracle.smoothness`), backtrack it on every sampled batch
+(``line_search``) and return the mean of their iterates on the final support (``average``). AC/DC
+alternates one-step decompressed phases with compressed phases of ``acdc_compressed`` steps
+(:meth:`RecoveryConfig.schedule`; :mod:`iht.solvers.acdc` explains why longer decompressed phases
+fail when ``n ≪ N``). Solvers record no history (``history=0``): the timings are the solves alone.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from iht.oracles import MinibatchOracle
 from iht.projection import TopK
 from iht.projection.errors import check_int, check_real
 from iht.provenance import git_revision
-from iht.schedule import MIN_PAPER_EPOCHS, Schedule, paper_schedule
+from iht.schedule import PAPER_EPOCHS, PAPER_RECIPE, Schedule, alternating_schedule
 from iht.solvers import acdc_iht, htp, niht, stochastic_iht
 
 
@@ -48,17 +53,25 @@ class RecoveryConfig:
     n_instances: int = 20  # instances, seeds first_seed, first_seed + 1, ...
     first_seed: int = 0
     batch_size: int = 64  # rows per stochastic gradient
-    n_iter: int = 2000  # iterations of stochastic IHT (AC/DC's schedule has the same total)
+    n_iter: int = 2000  # iterations of stochastic IHT (AC/DC's schedule has about as many)
+    acdc_compressed: int = 5  # steps of each AC/DC compressed phase
+    niht_stable: int = 3  # NIHT stops once its support is unchanged for this many iterations
     floor_factor: float = 1.5  # reached_floor: rel_error <= floor_factor * floor_rel_error
 
     def __post_init__(self) -> None:
         check_int(self.n_instances, "n_instances", 1)
+        check_int(self.acdc_compressed, "acdc_compressed", 1)
         check_int(self.n_iter, "n_iter", 1)
+        check_int(self.niht_stable, "niht_stable", 1)
         check_real(self.floor_factor, "floor_factor", 1.0)
 
     def schedule(self) -> Schedule:
-        """AC/DC's phases: the paper's recipe that training uses, scaled to ``n_iter`` steps."""
-        return paper_schedule(max(self.n_iter, MIN_PAPER_EPOCHS))
+        """AC/DC's phases in steps: one-step decompressed phases (warm-up, Δ_d and Δ_D) between
+        compressed phases of ``acdc_compressed`` steps, and a final compressed phase with the
+        paper's share of the run (15 of its 100 epochs), ``n_iter`` steps at most."""
+        c = self.acdc_compressed
+        final = max(c, self.n_iter * PAPER_RECIPE[-1] // PAPER_EPOCHS)
+        return alternating_schedule(1, c, 1, max((self.n_iter - final - 1) // (c + 1), 1), 1, final)
 
 
 def _omp(objective: CompressedSensing, config: RecoveryConfig) -> np.ndarray:
@@ -73,18 +86,16 @@ def _solvers(objective: CompressedSensing,
     """Name -> zero-argument run returning the final ``θ``."""
     projection = TopK(k=config.k_star)
     unit_step = objective.dim / float(np.sum(objective.features ** 2) / objective.n_samples)
-    stochastic_step = unit_step * config.batch_size / objective.n_samples
-    dense_step = objective.n_samples / np.linalg.norm(objective.features, 2) ** 2
-
     oracle = MinibatchOracle(objective, config.batch_size)
+    stochastic = {"line_search": True, "average": True, "history": 0, "seed": 0}
     return {
-        "niht": lambda: niht(objective, config.k_star, n_iter=500, tol=1e-12).theta,
-        "htp": lambda: htp(objective, projection, step=unit_step).theta,
+        "niht": lambda: niht(objective, config.k_star, n_iter=500, tol=1e-12,
+                             stable=config.niht_stable, history=0).theta,
+        "htp": lambda: htp(objective, projection, step=unit_step, history=0).theta,
         "stochastic_iht": lambda: stochastic_iht(objective, oracle, projection,
-                                                 step=stochastic_step, n_iter=config.n_iter,
-                                                 seed=0).theta,
+                                                 n_iter=config.n_iter, **stochastic).theta,
         "acdc_iht": lambda: acdc_iht(objective, oracle, projection, schedule=config.schedule(),
-                                     step=dense_step, seed=0).theta,
+                                     **stochastic).theta,
         "omp": lambda: _omp(objective, config),
     }
 

@@ -12,6 +12,7 @@ The restricted smoothness of a quadratic with Hessian ``H`` at level ``t`` is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import combinations
 from math import comb
 
@@ -57,19 +58,42 @@ def truncated_power_method(matrix: np.ndarray, t: int, rng: np.random.Generator,
     dim = matrix.shape[0]
     t = min(t, dim)
     starts = [np.eye(dim)[i] for i in np.argsort(-np.diag(matrix), kind="stable")[: n_starts // 2]]
-    for _ in range(n_starts - len(starts)):
+    starts += _random_sparse_units(dim, t, n_starts - len(starts), rng)
+    return max(float(np.max(np.diag(matrix))), _power_iterations(lambda x: matrix @ x, starts, t, n_iter))
+
+
+def truncated_power_operator(apply: Callable[[np.ndarray], np.ndarray], dim: int, t: int,
+                             rng: np.random.Generator, n_starts: int = 2, n_iter: int = 30) -> float:
+    """:func:`truncated_power_method` for a matrix given by its product ``apply(x) = H x``.
+
+    Random ``t``-sparse starts only; each iteration costs one product (``O(nN)`` for a Hessian
+    ``XᵀX/n`` applied as ``Xᵀ(Xx)/n``), so no ``N × N`` matrix is formed. A lower bound.
+    """
+    t = min(t, dim)
+    return _power_iterations(apply, _random_sparse_units(dim, t, n_starts, rng), t, n_iter)
+
+
+def _random_sparse_units(dim: int, t: int, count: int, rng: np.random.Generator) -> list[np.ndarray]:
+    starts = []
+    for _ in range(count):
         x = np.zeros(dim)
         x[rng.choice(dim, size=t, replace=False)] = rng.standard_normal(t)
         starts.append(x / np.linalg.norm(x))
-    best = float(np.max(np.diag(matrix)))
+    return starts
+
+
+def _power_iterations(apply: Callable[[np.ndarray], np.ndarray], starts: list[np.ndarray], t: int,
+                      n_iter: int) -> float:
+    """Largest Rayleigh quotient ``xᵀHx`` seen along truncated power iterations from ``starts``."""
+    best = -np.inf
     for x in starts:
         for _ in range(n_iter):
-            y = hard_threshold(matrix @ x, t)
+            y = hard_threshold(apply(x), t)
             norm = np.linalg.norm(y)
             if norm == 0.0:
                 break
             x = y / norm
-        best = max(best, float(x @ matrix @ x))
+        best = max(best, float(x @ apply(x)))
     return best
 
 

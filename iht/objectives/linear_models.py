@@ -12,6 +12,8 @@ Rows give unbiased minibatch gradients (``batch_gradient``) and per-row gradient
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy.special import expit
 
@@ -54,11 +56,31 @@ class RowObjective(Objective):
     def _gradient(self, theta: np.ndarray) -> np.ndarray:
         return self.features.T @ self._dloss(self.features @ theta, self.targets) / self.n_samples
 
+    def batch(self, rows: np.ndarray) -> tuple[Callable[[np.ndarray], float],
+                                               Callable[[np.ndarray], np.ndarray]]:
+        """``(value, gradient)`` of the mean loss of the rows ``rows`` (integer indices).
+
+        The rows are gathered once, so a line search can evaluate the same batch several times.
+        The two functions do not check ``θ`` (solvers call them with their own finite iterates);
+        :meth:`batch_value` and :meth:`batch_gradient` do.
+        """
+        x, y = self.features[rows], self.targets[rows]
+
+        def value(theta: np.ndarray) -> float:
+            return float(np.mean(self._loss(x @ theta, y)))
+
+        def gradient(theta: np.ndarray) -> np.ndarray:
+            return x.T @ self._dloss(x @ theta, y) / len(y)
+
+        return value, gradient
+
+    def batch_value(self, theta: np.ndarray, rows: np.ndarray) -> float:
+        """Mean loss of the rows ``rows`` (integer indices)."""
+        return self.batch(rows)[0](self.check_theta(theta))
+
     def batch_gradient(self, theta: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Mean gradient of the rows ``rows`` (integer indices), shape (N,)."""
-        theta = self.check_theta(theta)
-        x = self.features[rows]
-        return x.T @ self._dloss(x @ theta, self.targets[rows]) / len(rows)
+        return self.batch(rows)[1](self.check_theta(theta))
 
     def row_gradients(self, theta: np.ndarray) -> np.ndarray:
         """Gradient of every row's loss, shape (n, N); their mean is ``∇f(θ)``."""
@@ -72,6 +94,10 @@ class RowObjective(Objective):
     def _hessian_vector(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
         weights = self._d2loss(self.features @ theta, self.targets)
         return self.features.T @ (weights * (self.features @ v)) / self.n_samples
+
+    def bound_vector(self, v: np.ndarray) -> np.ndarray:
+        """``hessian_bound() @ v`` as ``curvature_max · Xᵀ(Xv) / n``, without the ``N × N`` matrix."""
+        return self.curvature_max * (self.features.T @ (self.features @ v)) / self.n_samples
 
     def hessian_bound(self) -> np.ndarray:
         """``curvature_max · XᵀX / n``, computed once."""

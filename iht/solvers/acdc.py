@@ -6,6 +6,24 @@ decompressed phases (mask reset to all ones, full steps), a longer last dense ph
 compressed phase. The phases come from the :class:`~iht.schedule.Schedule` that torch training uses,
 counted here in optimisation steps instead of epochs (:func:`~iht.schedule.paper_schedule` scales
 the paper's recipe to any number of steps >= 20).
+
+Step sizes: two kinds of steps, two smoothness levels
+-----------------------------------------------------
+A compressed step moves ``k`` coordinates, so the restricted smoothness ``β_{2k+3k*}`` of Theorem 1
+bounds its curvature. A step of a decompressed phase of several steps is dense: it diverges unless
+``η < 2/λ_max(∇²f)`` (``β`` at level ``N``). A decompressed phase of **one** step is followed at once
+by the next compression, so "dense step, then ``P``" is one IHT step ``P(θ − η g)``, whose analysis
+needs only the restricted level: it takes the compressed steps' size.
+
+This is what makes AC/DC work on compressed sensing with ``n ≪ N`` measurements. There a long
+decompressed phase converges towards the interpolating set ``{θ : Aθ = b}``: its displacement from
+the sparse iterate is about ``A⁺r = Aᵀ(AAᵀ)⁻¹r ≈ (n/N)·Aᵀr`` for the residual ``r``, so the next
+compression ranks the off-support coordinates by a gradient step ``N/n`` times smaller than the
+unit step IHT needs, and the support stops changing at a wrong set (measured at
+``(n, N, k*) = (128, 1024, 20)``: relative error 50–75× the noise floor for every dense-phase length
+from 5 to 100 steps, with the exact gradient too; HTP and IHT with a restricted step recover). With
+one-step decompressed phases (``alternating_schedule(1, c, 1, m, 1, c)``) AC/DC recovers where
+stochastic IHT does (see :mod:`iht.recovery`).
 """
 
 from __future__ import annotations
@@ -14,12 +32,16 @@ from typing import Any
 
 import numpy as np
 
-from iht.schedule import PHASE_NAMES, Phase, Schedule, paper_schedule
+from iht.schedule import PHASE_NAMES, Phase, PhaseSpan, Schedule, paper_schedule
 from iht.solvers.common import (
+    DivergenceGuard,
     HistoryRecorder,
+    LineSearch,
+    TailAverage,
     initial_point,
     kept_count,
-    resolve_step,
+    line_search_growth,
+    resolve_oracle_step,
     smoothness_level,
     step_guard,
 )
@@ -31,10 +53,31 @@ from iht.solvers.result import ACDCIHTResult
 DEFAULT_SCHEDULE = paper_schedule(100)
 
 
+class _StepRule:
+    """The step, divergence guard and line search of one kind of step (sparse or dense)."""
+
+    def __init__(self, objective: Any, oracle: Any, step: float | None, level: int,
+                 theta0: np.ndarray, line_search: bool):
+        self.step, beta, how = resolve_oracle_step(step, objective, oracle, level)
+        self.guard: DivergenceGuard = step_guard("acdc_iht", objective, theta0, level, beta, how)
+        self.search = LineSearch(self.step, line_search_growth(oracle)) if line_search else None
+
+    def update(self, t: int, sampled: Any, theta: np.ndarray, project: Any) -> np.ndarray:
+        """``θ − ηg`` at iteration ``t`` (``η`` from the line search if any), checked."""
+        gradient = sampled.gradient(theta)
+        if self.search is None:
+            update = theta - self.step * gradient
+        else:
+            update, _ = self.search(sampled, theta, gradient, project)
+            self.step = self.search.step
+        self.guard.check(t, update, self.step)
+        return update
+
+
 def acdc_iht(objective: Any, oracle: Any, projection: Any, *,
              schedule: Schedule = DEFAULT_SCHEDULE, step: float | None = None,
-             theta0: np.ndarray | None = None,
-             seed: int | np.random.Generator = 0) -> ACDCIHTResult:
+             theta0: np.ndarray | None = None, seed: int | np.random.Generator = 0,
+             line_search: bool = False, average: bool = False, history: int = 1) -> ACDCIHTResult:
     """AC/DC (Peste et al. 2021, Algorithm 1) with gradient steps from ``oracle``.
 
     Parameters
@@ -49,13 +92,23 @@ def acdc_iht(objective: Any, oracle: Any, projection: Any, *,
         Phase of every step; the run has ``schedule.epochs`` steps (the schedule's unit is the step
         here). Default: the paper's recipe in 100 steps (``paper_schedule(100)``).
     step : float, optional
-        ``η > 0``; default ``1/β`` (see :func:`~iht.solvers.common.resolve_step`) at level ``N``
-        when the schedule has dense steps (a dense step diverges unless ``η < 2/λ_max(∇²f)``),
-        else at ``2k + 3k*``.
+        ``η > 0`` for every step. Default: per kind of step (module docstring), ``1/β`` at level
+        ``2k + 3k*`` for compressed steps and one-step decompressed phases, at level ``N`` for the
+        steps of longer decompressed phases; for a minibatch oracle ``β`` is its expected smoothness
+        ``L_B`` (see :func:`~iht.solvers.stochastic_iht`). With ``line_search``, the first steps tried.
     theta0 : ndarray, shape (N,), optional
         Finite starting point; zeros by default.
     seed : int or numpy.random.Generator
         Randomness of the oracle.
+    line_search : bool
+        Backtrack every step on the sampled function (:class:`~iht.solvers.common.LineSearch`), one
+        search per kind of step; a one-step decompressed phase is checked at the compressed point
+        it leads to.
+    average : bool
+        Return the mean of the iterates of the final compressed phase
+        (:class:`~iht.solvers.common.TailAverage`) instead of its last iterate.
+    history : int
+        Record the gap every ``history`` steps; ``0`` records none.
 
     Returns
     -------
@@ -81,14 +134,13 @@ def acdc_iht(objective: Any, oracle: Any, projection: Any, *,
                         f"got {type(schedule).__name__}")
     k = kept_count(projection, objective.dim)
     theta = initial_point(theta0, objective.dim)
-    n_iter = schedule.epochs
-    level = objective.dim if schedule.epochs_in(Phase.DENSE) else smoothness_level(objective, k)
-    step, beta = resolve_step(step, objective, level)
-    guard = step_guard("acdc_iht", objective, theta, level, beta)
+    sparse = _StepRule(objective, oracle, step, smoothness_level(objective, k), theta, line_search)
+    dense = (_StepRule(objective, oracle, step, objective.dim, theta, line_search)
+             if any(_is_dense_phase(span) for span in schedule.spans) else sparse)
     rng = np.random.default_rng(seed)
-    recorder = HistoryRecorder(objective, n_iter, theta)
+    n_iter = schedule.epochs
+    recorder = HistoryRecorder(objective, n_iter, theta, history)
     phase_of_step = np.empty(n_iter, dtype=f"<U{max(map(len, PHASE_NAMES))}")
-    mask = np.ones(objective.dim, dtype=bool)
     theta_dense = theta.copy()
     for span in schedule.spans:
         phase_of_step[span.start:span.stop] = span.phase.value
@@ -98,9 +150,26 @@ def acdc_iht(objective: Any, oracle: Any, projection: Any, *,
             theta = np.where(mask, theta, 0.0)
         else:
             mask = np.ones(objective.dim, dtype=bool)
+        rule = dense if _is_dense_phase(span) else sparse
+        mean = TailAverage(theta) if average else None
+
+        def checked(update: np.ndarray, span: PhaseSpan = span, mask: np.ndarray = mask) -> np.ndarray:
+            """The point the line search checks: the compressed one after a one-step dense phase."""
+            if span.phase is Phase.DENSE:
+                return update if len(span) > 1 else np.where(projection.mask(update), update, 0.0)
+            return np.where(mask, update, 0.0)
+
         for t in range(span.start + 1, span.stop + 1):
-            theta = theta - step * np.where(mask, oracle(theta, rng), 0.0)
-            guard.check(t, theta, step)
-            recorder.record(theta, step)
-    return ACDCIHTResult(theta, mask.copy(), recorder.count, recorder.history(phase_of_step),
+            update = rule.update(t, oracle.sample(rng), theta, checked)
+            theta = np.where(mask, update, 0.0)
+            recorder.record(theta, rule.step)
+            if mean is not None:
+                mean.add(theta)
+    final = theta if mean is None else mean.mean
+    return ACDCIHTResult(final, mask.copy(), recorder.count, recorder.history(phase_of_step),
                          theta_dense)
+
+
+def _is_dense_phase(span: PhaseSpan) -> bool:
+    """Whether ``span`` takes dense steps: a decompressed phase of more than one step."""
+    return span.phase is Phase.DENSE and len(span) > 1

@@ -24,7 +24,7 @@ from iht.solvers.result import IHTResult
 
 
 def htp(objective: Any, projection: Any, *, step: float | None = None, n_iter: int = 100,
-        theta0: np.ndarray | None = None) -> IHTResult:
+        theta0: np.ndarray | None = None, history: int = 1) -> IHTResult:
     """Hard thresholding pursuit with support selection by ``projection``.
 
     Parameters
@@ -40,6 +40,8 @@ def htp(objective: Any, projection: Any, *, step: float | None = None, n_iter: i
         Iteration budget, ``>= 1``; the run stops earlier when the support repeats.
     theta0 : ndarray, shape (N,), optional
         Finite starting point; zeros by default.
+    history : int
+        Record the gap every ``history`` iterations; ``0`` records none.
 
     Returns
     -------
@@ -61,7 +63,7 @@ def htp(objective: Any, projection: Any, *, step: float | None = None, n_iter: i
     level = smoothness_level(objective, k)
     step, beta = resolve_step(step, objective, level)
     guard = step_guard("htp", objective, theta, level, beta)
-    recorder = HistoryRecorder(objective, n_iter, theta)
+    recorder = HistoryRecorder(objective, n_iter, theta, history)
     support = theta != 0.0
     for t in range(1, n_iter + 1):
         previous = support

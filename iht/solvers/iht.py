@@ -7,17 +7,20 @@ sensing", ACHA 27) or an unbiased stochastic gradient (Peste et al. 2021, eq. 3 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from iht.oracles import ExactGradient
 from iht.projection.errors import check_int
 from iht.solvers.common import (
     HistoryRecorder,
+    LineSearch,
+    TailAverage,
     initial_point,
     kept_count,
-    resolve_step,
+    line_search_growth,
+    resolve_oracle_step,
     resolve_tol,
     smoothness_level,
     step_guard,
@@ -32,31 +35,48 @@ def check_oracle(objective: Any, oracle: Any) -> None:
                          "(oracle.objective is objective)")
 
 
-def _thresholding(solver: str, objective: Any, gradient: Callable[[np.ndarray], np.ndarray],
+def _thresholding(solver: str, objective: Any, oracle: Any, rng: np.random.Generator | None,
                   projection: Any, step: float | None, n_iter: int, theta0: np.ndarray | None,
-                  tol: float | None) -> IHTResult:
+                  tol: float | None, line_search: bool, average: bool, history: int) -> IHTResult:
+    """The loop of :func:`iht` (the exact oracle) and :func:`stochastic_iht`."""
     k = kept_count(projection, objective.dim)
     n_iter = check_int(n_iter, "n_iter", 1)
     tol = resolve_tol(tol)
     theta = initial_point(theta0, objective.dim)
     level = smoothness_level(objective, k)
-    step, beta = resolve_step(step, objective, level)
-    guard = step_guard(solver, objective, theta, level, beta)
-    recorder = HistoryRecorder(objective, n_iter, theta)
+    step, beta, how = resolve_oracle_step(step, objective, oracle, level)
+    guard = step_guard(solver, objective, theta, level, beta, how)
+    search = LineSearch(step, line_search_growth(oracle)) if line_search else None
+    recorder = HistoryRecorder(objective, n_iter, theta, history)
+    mean = TailAverage(theta) if average else None
+
+    def project(update: np.ndarray) -> np.ndarray:
+        return np.where(projection.mask(update), update, 0.0)
+
     for t in range(1, n_iter + 1):
-        update = theta - step * gradient(theta)
-        guard.check(t, update, step)
-        new = np.where(projection.mask(update), update, 0.0)
+        sampled = oracle.sample(rng)
+        gradient = sampled.gradient(theta)
+        if search is None:
+            update = theta - step * gradient
+            guard.check(t, update, step)
+            new = project(update)
+        else:
+            update, new = search(sampled, theta, gradient, project)
+            step = search.step
+            guard.check(t, update, step)
         recorder.record(new, step)
+        if mean is not None:
+            mean.add(new)
         moved = float(np.linalg.norm(new - theta))
         theta = new
         if moved <= tol:
             break
-    return IHTResult(theta, theta != 0.0, recorder.count, recorder.history())
+    final = theta if mean is None else mean.mean
+    return IHTResult(final, final != 0.0, recorder.count, recorder.history())
 
 
 def iht(objective: Any, projection: Any, *, step: float | None = None, n_iter: int = 1000,
-        theta0: np.ndarray | None = None, tol: float | None = None) -> IHTResult:
+        theta0: np.ndarray | None = None, tol: float | None = None, history: int = 1) -> IHTResult:
     """Iterative hard thresholding ``θ_{t+1} = P(θ_t − η ∇f(θ_t))``.
 
     Parameters
@@ -73,6 +93,9 @@ def iht(objective: Any, projection: Any, *, step: float | None = None, n_iter: i
         Finite starting point; zeros by default.
     tol : float, optional
         Stop once ``‖θ_{t+1} − θ_t‖ <= tol`` (a fixed point); ``None`` runs all ``n_iter``.
+    history : int
+        Record the gap ``f(θ_t) − f*`` every ``history`` iterations (and at the last); ``0`` records
+        none (see :class:`~iht.solvers.common.HistoryRecorder`).
 
     Returns
     -------
@@ -89,17 +112,38 @@ def iht(objective: Any, projection: Any, *, step: float | None = None, n_iter: i
     T. Blumensath and M. E. Davies, "Iterative hard thresholding for compressed sensing", Applied
     and Computational Harmonic Analysis 27 (2009).
     """
-    return _thresholding("iht", objective, objective.gradient, projection, step, n_iter, theta0, tol)
+    return _thresholding("iht", objective, ExactGradient(objective), None, projection, step, n_iter,
+                         theta0, tol, False, False, history)
 
 
 def stochastic_iht(objective: Any, oracle: Any, projection: Any, *, step: float | None = None,
                    n_iter: int = 1000, theta0: np.ndarray | None = None,
-                   seed: int | np.random.Generator = 0) -> IHTResult:
+                   seed: int | np.random.Generator = 0, line_search: bool = False,
+                   average: bool = False, history: int = 1) -> IHTResult:
     """Stochastic IHT ``θ_{t+1} = P(θ_t − η g_t)`` with ``g_t = oracle(θ_t, rng)``.
 
-    Parameters are as in :func:`iht`, plus the ``oracle`` (:mod:`iht.oracles`, built on
-    ``objective``) and the ``seed`` of its draws. Runs exactly ``n_iter`` iterations; raises
-    :class:`~iht.solvers.common.DivergenceError` when the iterates blow up.
+    Parameters are as in :func:`iht`, plus:
+
+    oracle
+        A gradient oracle (:mod:`iht.oracles`) built on ``objective``.
+    step : float, optional
+        ``η > 0``. Default: ``1/L_B`` for a :class:`~iht.oracles.MinibatchOracle`, with ``L_B`` the
+        expected restricted smoothness of the minibatch loss at level ``2k + 3k*``
+        (:meth:`~iht.oracles.MinibatchOracle.smoothness`: Gower et al. 2019 for the batch scaling);
+        ``1/β`` for other oracles (see :func:`~iht.solvers.common.resolve_step`). With
+        ``line_search`` it is the first step tried.
+    seed : int or numpy.random.Generator
+        Randomness of the oracle.
+    line_search : bool
+        Backtrack the step on every sampled function (:class:`~iht.solvers.common.LineSearch`,
+        Vaswani et al. 2019): the safeguard that keeps a too large step from diverging and lets a
+        too small one grow.
+    average : bool
+        Return the mean of the iterates since the support last changed
+        (:class:`~iht.solvers.common.TailAverage`) instead of the last iterate.
+
+    Runs exactly ``n_iter`` iterations; raises :class:`~iht.solvers.common.DivergenceError` when
+    the iterates blow up.
 
     References
     ----------
@@ -107,6 +151,5 @@ def stochastic_iht(objective: Any, oracle: Any, projection: Any, *, step: float 
     Training of Deep Neural Networks", NeurIPS 2021, eq. (3) and Theorem 1.
     """
     check_oracle(objective, oracle)
-    rng = np.random.default_rng(seed)
-    return _thresholding("stochastic_iht", objective, lambda theta: oracle(theta, rng), projection,
-                         step, n_iter, theta0, None)
+    return _thresholding("stochastic_iht", objective, oracle, np.random.default_rng(seed), projection,
+                         step, n_iter, theta0, None, line_search, average, history)

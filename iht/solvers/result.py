@@ -13,8 +13,10 @@ class IHTHistory:
 
     Attributes
     ----------
-    gap : ndarray, shape (n_iter + 1,)
-        ``f(θ_t) − f*`` for ``t = 0 … n_iter`` (entry 0 is the starting point).
+    gap : ndarray
+        ``f(θ_t) − f*`` at the iterations ``gap_iterations``: ``t = 0 … n_iter`` by default (entry 0
+        is the starting point); every ``m``-th and the last with ``history=m``; empty with
+        ``history=0``.
     support_changes : ndarray of int, shape (n_iter,)
         Number of coordinates entering or leaving the support of the iterate at each iteration.
     step_sizes : ndarray, shape (n_iter,)
@@ -22,12 +24,15 @@ class IHTHistory:
     phase : ndarray of str or None, shape (n_iter,)
         :class:`~iht.schedule.Phase` value (``"dense"`` or ``"compressed"``) of each iteration
         (``acdc_iht`` only).
+    gap_iterations : ndarray of int
+        The iteration of each entry of ``gap``.
     """
 
     gap: np.ndarray
     support_changes: np.ndarray
     step_sizes: np.ndarray
     phase: np.ndarray | None = None
+    gap_iterations: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

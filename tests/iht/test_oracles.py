@@ -1,5 +1,7 @@
 """Oracles are unbiased and their variance matches σ² (statistical checks with stated slack)."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -48,3 +50,32 @@ def test_full_batch_minibatch_is_the_exact_gradient():
                                atol=1e-13)
     assert oracle.variance_at(theta) == 0.0
     assert ExactGradient(objective).sigma2 == 0.0
+
+
+@pytest.mark.parametrize("make", [
+    lambda: ExactGradient(DiagonalQuadratic(10, 2, seed=0)),
+    lambda: GaussianNoiseOracle(DiagonalQuadratic(10, 2, seed=0), 0.7),
+    lambda: MinibatchOracle(CompressedSensing(30, 10, 2, seed=0), 7),
+])
+def test_a_sample_draws_what_a_call_draws_and_differentiates_its_value(make):
+    oracle = make()
+    theta = np.random.default_rng(1).standard_normal(10)
+    sampled = oracle.sample(np.random.default_rng(5))
+    np.testing.assert_array_equal(sampled.gradient(theta), oracle(theta, np.random.default_rng(5)))
+    step = 1e-6
+    numeric = [(sampled.value(theta + step * e) - sampled.value(theta - step * e)) / (2 * step)
+               for e in np.eye(10)]
+    np.testing.assert_allclose(sampled.gradient(theta), numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_minibatch_smoothness_interpolates_between_one_row_and_the_full_batch():
+    """Gower et al. (2019): L_n = β_t (the full loss), L_1 = L_max (one row), decreasing in B."""
+    objective = CompressedSensing(30, 10, 2, seed=0)
+    rows = np.sort(objective.features ** 2, axis=1)[:, -4:].sum(axis=1)
+    assert MinibatchOracle(objective, 1).smoothness(4, rng=0) == pytest.approx(rows.max())
+    full = MinibatchOracle(objective, 30).smoothness(4, rng=0)
+    exact = max(np.linalg.eigvalsh(objective.hessian_bound()[np.ix_(s, s)])[-1]
+                for s in map(list, itertools.combinations(range(10), 4)))
+    assert full <= exact * (1 + 1e-12) and full >= 0.9 * exact
+    sizes = [MinibatchOracle(objective, b).smoothness(4, rng=0) for b in (1, 2, 5, 15, 30)]
+    assert np.all(np.diff(sizes) < 0)

@@ -1,0 +1,146 @@
+"""Step sizes that survive other cells (issue 21): line search, averaging, history, NIHT's stop.
+
+The compressed-sensing instances are the recovery benchmark's (±1 amplitudes, noise 0.01); "the
+noise floor" is the error of ``θ*``, the least-squares fit on the true support.
+"""
+
+import numpy as np
+import pytest
+
+from iht.objectives import CompressedSensing, DiagonalQuadratic
+from iht.oracles import ExactGradient, GaussianNoiseOracle, MinibatchOracle
+from iht.projection import TopK
+from iht.schedule import alternating_schedule, paper_schedule
+from iht.solvers import DivergenceError, acdc_iht, htp, iht, niht, stochastic_iht
+from iht.solvers.common import LineSearch, TailAverage
+
+#: The issue's cell (n, N, k*) = (128, 1024, 20), seed 0, where the benchmark's step B/(n·h̄)
+#: returned a relative error of 1e76.
+HARD = CompressedSensing(128, 1024, 20, noise=0.01, amplitudes="pm1", seed=0)
+#: A smaller cell with N/n = 8, where long decompressed phases stall AC/DC.
+SMALL = CompressedSensing(64, 512, 6, noise=0.01, amplitudes="pm1", seed=0)
+
+
+def relative_to_floor(objective, theta):
+    floor = np.linalg.norm(objective.theta_star - objective.theta_planted)
+    return np.linalg.norm(theta - objective.theta_planted) / floor
+
+
+def benchmark_step(objective, batch_size):
+    """The step the recovery benchmark used before: ``B/(n·h̄)``, ``h̄`` the mean curvature."""
+    mean_curvature = np.sum(objective.features ** 2) / objective.n_samples / objective.dim
+    return batch_size / (objective.n_samples * mean_curvature)
+
+
+def test_the_old_benchmark_step_is_reported_as_divergence_and_the_line_search_recovers():
+    oracle = MinibatchOracle(HARD, 64)
+    step = benchmark_step(HARD, 64)
+    with pytest.raises(DivergenceError, match=r"stochastic_iht diverged at iteration 201 with step "
+                                              r"η=63.8293: .* exceeds 1e\+08"):
+        stochastic_iht(HARD, oracle, TopK(k=20), step=step, n_iter=2000, history=0)
+    result = stochastic_iht(HARD, oracle, TopK(k=20), step=step, n_iter=300, line_search=True,
+                            average=True, history=0)
+    assert np.array_equal(result.support, HARD.support_star)
+    assert relative_to_floor(HARD, result.theta) <= 1.5
+    assert result.history.step_sizes.min() < step  # cut back on the batches where it overshoots
+
+
+def test_a_huge_first_step_is_cut_back_by_the_line_search():
+    objective = DiagonalQuadratic(12, 2, mu=1.0, L=10.0, seed=0)
+    result = stochastic_iht(objective, ExactGradient(objective), TopK(k=2), step=1e6, n_iter=60,
+                            line_search=True)
+    np.testing.assert_allclose(result.theta, objective.theta_star, atol=1e-10)
+    # every accepted step satisfies the descent lemma of the exact f: f decreases monotonically
+    assert np.all(np.diff(result.history.gap) <= 1e-12)
+
+
+def test_the_line_search_accepts_only_majorised_steps():
+    objective = DiagonalQuadratic(12, 2, mu=1.0, L=10.0, seed=0)
+    sampled = GaussianNoiseOracle(objective, 0.5).sample(np.random.default_rng(0))
+    theta = np.linspace(-1.0, 1.0, 12)
+    gradient = sampled.gradient(theta)
+    search = LineSearch(step=4.0, growth=2.0)
+    _, new = search(sampled, theta, gradient, lambda u: u)
+    move = new - theta
+    assert search.step == 8.0 / 2 ** 7  # 8 → 0.0625: the first halving below 2/L = 0.2 accepted
+    assert sampled.value(new) <= (sampled.value(theta) + gradient @ move
+                                  + move @ move / (2 * search.step))
+
+
+def test_the_tail_average_restarts_when_the_support_changes():
+    mean = TailAverage(np.array([1.0, 0.0, 3.0]))
+    mean.add(np.array([3.0, 0.0, 5.0]))
+    np.testing.assert_array_equal(mean.mean, [2.0, 0.0, 4.0])
+    mean.add(np.array([0.0, 1.0, 1.0]))
+    np.testing.assert_array_equal(mean.mean, [0.0, 1.0, 1.0])
+    assert mean.count == 1
+
+
+def test_acdc_with_one_step_decompressed_phases_reaches_the_noise_floor():
+    """Long dense phases drift to the interpolating set and stall (the cause, iht.solvers.acdc)."""
+    oracle = MinibatchOracle(SMALL, 32)
+    dense_step = SMALL.n_samples / np.linalg.norm(SMALL.features, 2) ** 2
+    paper = acdc_iht(SMALL, oracle, TopK(k=6), schedule=paper_schedule(300), step=dense_step,
+                     history=0)
+    assert relative_to_floor(SMALL, paper.theta) > 10.0
+    fixed = acdc_iht(SMALL, oracle, TopK(k=6), schedule=alternating_schedule(1, 5, 1, 40, 1, 45),
+                     line_search=True, average=True, history=0)
+    assert np.array_equal(fixed.support, SMALL.support_star)
+    assert relative_to_floor(SMALL, fixed.theta) <= 1.5
+
+
+def test_one_step_decompressed_phases_take_the_restricted_step():
+    objective = DiagonalQuadratic(16, 2, mu=0.5, L=2.0, seed=0)
+    schedule = alternating_schedule(1, 2, 1, 2, 3, 2)
+    result = acdc_iht(objective, GaussianNoiseOracle(objective, 0.0), TopK(k=2), schedule=schedule)
+    steps = dict(zip(result.history.phase, result.history.step_sizes))
+    assert steps["compressed"] == pytest.approx(1 / 2.0)
+    np.testing.assert_allclose(result.history.step_sizes, 1 / 2.0)  # β = 2 at every level here
+
+
+@pytest.mark.parametrize("every", [1, 3, 7])
+def test_history_every_m_steps_is_the_full_history_subsampled(every):
+    objective = DiagonalQuadratic(20, 3, seed=1)
+    full = iht(objective, TopK(k=4), n_iter=10)
+    sparse = iht(objective, TopK(k=4), n_iter=10, history=every)
+    expected = sorted(set(range(0, 11, every)) | {10})
+    np.testing.assert_array_equal(sparse.history.gap_iterations, expected)
+    np.testing.assert_array_equal(sparse.history.gap, full.history.gap[expected])
+    np.testing.assert_array_equal(sparse.history.step_sizes, full.history.step_sizes)
+    np.testing.assert_array_equal(sparse.theta, full.theta)
+
+
+def test_history_off_evaluates_no_objective_value():
+    class Counting(DiagonalQuadratic):
+        calls = 0
+
+        def _value(self, theta):
+            Counting.calls += 1
+            return super()._value(theta)
+
+    objective = Counting(20, 3, seed=1)
+    for solve in (lambda: iht(objective, TopK(k=4), n_iter=5, history=0),
+                  lambda: htp(objective, TopK(k=4), history=0),
+                  lambda: niht(objective, 4, n_iter=5, history=0),
+                  lambda: acdc_iht(objective, ExactGradient(objective), TopK(k=4), history=0)):
+        result = solve()
+        assert result.history.gap.size == result.history.gap_iterations.size == 0
+    assert Counting.calls == 0
+
+
+def test_history_rejects_a_negative_cadence():
+    with pytest.raises(ValueError, match=r"history must be in >= 0; got history=-1"):
+        iht(DiagonalQuadratic(10, 2), TopK(k=2), history=-1)
+
+
+def test_niht_stops_on_a_stable_support_with_one_least_squares_solve():
+    objective = CompressedSensing(64, 128, 5, noise=0.01, amplitudes="pm1", seed=0)
+    to_tolerance = niht(objective, 5, n_iter=500, tol=1e-12)
+    stopped = niht(objective, 5, n_iter=500, tol=1e-12, stable=3)
+    assert stopped.n_iter < to_tolerance.n_iter
+    assert np.array_equal(stopped.support, to_tolerance.support)
+    np.testing.assert_allclose(stopped.theta, objective.minimize_on_support(stopped.support),
+                               rtol=0, atol=0)
+    np.testing.assert_allclose(stopped.theta, to_tolerance.theta, atol=1e-10)
+    with pytest.raises(ValueError, match=r"stable must be in >= 1; got stable=0"):
+        niht(objective, 5, stable=0)
