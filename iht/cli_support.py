@@ -18,7 +18,8 @@ Threads
 :func:`set_threads` sets the thread count of the BLAS/OpenMP pools (through ``threadpoolctl``) and of
 torch when it is loaded; by default it uses the cores this process may run on
 (``os.sched_getaffinity``), not the machine's core count, so that a process confined to a few cores
-(a container, ``taskset``) does not oversubscribe them.
+(a container, ``taskset``) does not oversubscribe them; under ``torchrun`` they are shared among the
+machine's processes.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from contextlib import contextmanager
 from iht.projection.errors import check_int
 
 __all__ = ["TRACEBACK_ENV", "UserError", "add_threads_argument", "available_cores", "check_output_folder",
-           "run_cli", "set_threads", "user_input"]
+           "default_threads", "run_cli", "set_threads", "user_input"]
 
 TRACEBACK_ENV = "ACDC_TRACEBACK"
 """Environment variable: ``1`` shows the traceback of user errors instead of one line."""
@@ -109,16 +110,22 @@ def add_threads_argument(parser: argparse.ArgumentParser, default: str | None = 
     """Add ``--threads N`` (an integer >= 1; default: :func:`available_cores`, or ``default``'s text)."""
     parser.add_argument("--threads", type=_thread_count, default=None, metavar="N",
                         help="CPU threads of torch and BLAS, an integer >= 1 (default: "
-                             f"{default or f'the cores available to this process, {available_cores()}'})")
+                             f"{default or f'the cores available to this process, {default_threads()}'})")
+
+
+def default_threads() -> int:
+    """:func:`available_cores`, shared among the processes ``torchrun`` starts on this machine
+    (``LOCAL_WORLD_SIZE``), at least 1."""
+    return max(1, available_cores() // int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
 
 
 def set_threads(threads: int | None = None) -> int:
-    """Use ``threads`` threads (default :func:`available_cores`) in BLAS/OpenMP and in torch; return it.
+    """Use ``threads`` threads (default :func:`default_threads`) in BLAS/OpenMP and in torch; return it.
 
     torch is configured now if already imported (this module never imports it); ``OMP_NUM_THREADS`` and
     ``MKL_NUM_THREADS`` are set too, which torch reads when it is imported later.
     """
-    threads = available_cores() if threads is None else check_int(threads, "threads", 1)
+    threads = default_threads() if threads is None else check_int(threads, "threads", 1)
     for variable in THREAD_VARIABLES:
         os.environ[variable] = str(threads)
     try:

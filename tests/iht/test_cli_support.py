@@ -14,6 +14,7 @@ from iht.cli_support import (
     add_threads_argument,
     available_cores,
     check_output_folder,
+    default_threads,
     run_cli,
     set_threads,
     user_input,
@@ -72,6 +73,8 @@ def test_threads(monkeypatch):
     for variable in THREAD_VARIABLES:
         monkeypatch.setenv(variable, "1")  # restored after the test
     assert available_cores() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", str(2 * available_cores()))  # torchrun: more processes than cores
+    assert default_threads() == 1
     assert set_threads(1) == 1 and os.environ["OMP_NUM_THREADS"] == "1"
     with pytest.raises(ValueError, match=r"threads must be in >= 1; got threads=0"):
         set_threads(0)
