@@ -1,4 +1,5 @@
-"""Compressed-sensing recovery benchmark: NIHT, HTP, stochastic IHT and AC/DC against OMP.
+"""Compressed-sensing recovery benchmark: NIHT, HTP, subspace pursuit, stochastic IHT and AC/DC
+against OMP.
 
 Recipe: draw ``n_instances`` :class:`~iht.objectives.CompressedSensing` instances, run every solver
 on each with sparsity ``k = k*``, and write one row per instance × solver. Each solver is timed on
@@ -38,7 +39,7 @@ from iht.projection import TopK
 from iht.projection.errors import check_int, check_real
 from iht.provenance import git_revision
 from iht.schedule import PAPER_EPOCHS, PAPER_RECIPE, Schedule, alternating_schedule
-from iht.solvers import acdc_iht, htp, niht, stochastic_iht
+from iht.solvers import acdc_iht, htp, niht, stochastic_iht, subspace_pursuit
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class RecoveryConfig:
     batch_size: int = 64  # rows per stochastic gradient
     n_iter: int = 2000  # iterations of stochastic IHT (AC/DC's schedule has about as many)
     acdc_compressed: int = 5  # steps of each AC/DC compressed phase
-    niht_stable: int = 3  # NIHT stops once its support is unchanged for this many iterations
+    niht_stable: int = 10  # NIHT stops once its support is unchanged for this many iterations
     floor_factor: float = 1.5  # reached_floor: rel_error <= floor_factor * floor_rel_error
 
     def __post_init__(self) -> None:
@@ -92,6 +93,7 @@ def _solvers(objective: CompressedSensing,
         "niht": lambda: niht(objective, config.k_star, n_iter=500, tol=1e-12,
                              stable=config.niht_stable, history=0).theta,
         "htp": lambda: htp(objective, projection, step=unit_step, history=0).theta,
+        "subspace_pursuit": lambda: subspace_pursuit(objective, projection, history=0).theta,
         "stochastic_iht": lambda: stochastic_iht(objective, oracle, projection,
                                                  n_iter=config.n_iter, **stochastic).theta,
         "acdc_iht": lambda: acdc_iht(objective, oracle, projection, schedule=config.schedule(),
