@@ -8,13 +8,17 @@ CI run is reproducible and never replays a failure saved by an earlier run; ``de
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 settings.register_profile(
     "ci", max_examples=40, deadline=None, derandomize=True, database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", max_examples=100, deadline=None)
+# Under a mutant (python -m iht.theory.mutants) only the existence of a failure matters: no shrinking.
+settings.register_profile(
+    "mutants", parent=settings.get_profile("ci"), phases=[Phase.explicit, Phase.generate]
+)
 settings.register_profile(
     "thorough", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

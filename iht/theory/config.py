@@ -77,9 +77,6 @@ class VerifyConfig:
     slope_seeds: int = 8  # seeds per σ
     # --- cross-checks of claimed constants ------------------------------------------------------
     variance_draws: int = 100  # oracle draws per point of the σ² cross-check
-    # --- AC/DC schedule (in iterations, scaled to n_iter) --------------------------------------
-    acdc_warmup_fraction: float = 0.1  # dense warm-up, fraction of n_iter
-    acdc_phase_fraction: float = 0.1  # length of each compressed / decompressed phase
     # --- statistics ----------------------------------------------------------------------------
     n_seeds: int = 10  # R, seeds of the stochastic solvers per instance
     delta: float = 0.05  # UCB at level 1 − δ
@@ -116,7 +113,7 @@ class VerifyConfig:
         for value in (*self.pt_deltas, *self.pt_rhos):
             check_probability(value, "pt_deltas/pt_rhos")
         for name in ("beta", "C", "epsilon_fraction", "iteration_factor", "step_factor",
-                     "acdc_warmup_fraction", "acdc_phase_fraction", "pt_tolerance", "pt_noise"):
+                     "pt_tolerance", "pt_noise"):
             check_positive(getattr(self, name), name)
         check_probability(self.epsilon_fraction, "epsilon_fraction")
         check_choice(self.ucb_method, "ucb_method", UCB_METHODS)

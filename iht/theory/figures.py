@@ -29,6 +29,17 @@ VERDICT_COLOURS = {"verified": "tab:green", "uninformative": "tab:olive", "viola
 SOLVER_MARKERS = {"stochastic_iht": "o", "acdc_iht": "s"}
 
 
+#: Range of the log axes: zeros are drawn at the bottom, non-finite values (diverged runs) at the top.
+LOG_RANGE = (1e-18, 1e30)
+
+
+def _loggable(values: pd.Series | np.ndarray) -> np.ndarray:
+    """``values`` clipped to :data:`LOG_RANGE`, NaN and ±inf at the top (a diverged run)."""
+    array = np.asarray(values, dtype=np.float64)
+    finite = np.nan_to_num(array, nan=LOG_RANGE[1], posinf=LOG_RANGE[1], neginf=LOG_RANGE[1])
+    return np.clip(finite, *LOG_RANGE)
+
+
 def _save(fig: plt.Figure, path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -66,7 +77,7 @@ def convergence_figure(table: pd.DataFrame, curves: pd.DataFrame, path: Path) ->
                        & (panel["sigma"] == panel["sigma"].max())]
         for _, row in chosen.iterrows():
             curve = curves[(curves["instance"] == row["instance"]) & (curves["solver"] == row["solver"])]
-            ax.semilogy(curve["iteration"], np.maximum(curve["gap"], 1e-18), label=row["solver"])
+            ax.semilogy(curve["iteration"], _loggable(curve["gap"]), label=row["solver"])
         if len(chosen):
             ax.axhline(chosen["bound_value"].iloc[0], color="k", ls="--", label="ε + 16σ²/α")
             ax.set_title(f"{FAMILY_LABELS.get(family, family)} N={dim}, "
@@ -84,12 +95,13 @@ def ratio_figure(table: pd.DataFrame, path: Path) -> Path:
     rows = table[(table["bound"] == "theorem1") & (table["hypothesis"] == "paper")].reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(7, 3.2))
     for (solver, verdict), group in rows.groupby(["solver", "verdict"]):
-        ax.scatter(group.index, np.maximum(group["ratio"], 1e-12), s=14, label=f"{solver}: {verdict}",
+        ax.scatter(group.index, _loggable(np.maximum(group["ratio"], 1e-12)), s=14,
+                   label=f"{solver}: {verdict}",
                    marker=SOLVER_MARKERS.get(solver, "o"), color=VERDICT_COLOURS.get(verdict, "k"))
     ax.axhline(1.0, color="k", ls="--", lw=1)
     ax.set_yscale("log")
     ax.set_xlabel("Theorem-1 row")
-    ax.set_ylabel("observed mean / (ε + 16σ²/α)\n(0 drawn at 1e-12)", fontsize=8)
+    ax.set_ylabel("observed mean / (ε + 16σ²/α)\n(0 drawn at 1e-12, diverged at 1e30)", fontsize=8)
     ax.legend(fontsize=7, ncol=2)
     return _save(fig, path)
 
@@ -105,7 +117,8 @@ def slope_figure(slopes: pd.DataFrame, path: Path) -> Path:
     """
     fig, ax = plt.subplots(figsize=(5, 3.6))
     for (oracle, verdict), group in slopes.groupby(["oracle", "verdict"]) if len(slopes) else []:
-        ax.scatter(group["sixteen_over_alpha"], group["slope"], marker=ORACLE_MARKERS.get(oracle, "o"),
+        ax.scatter(group["sixteen_over_alpha"], _loggable(group["slope"]),
+                   marker=ORACLE_MARKERS.get(oracle, "o"),
                    color=VERDICT_COLOURS.get(verdict, "k"), alpha=0.8, label=f"{oracle}: {verdict}")
     if len(slopes):
         reference = np.geomspace(slopes["sixteen_over_alpha"].min(), slopes["sixteen_over_alpha"].max(), 20)
@@ -127,16 +140,17 @@ def iteration_figure(iterations: pd.DataFrame, path: Path) -> Path:
         held, other = reached[reached["hypotheses_hold"]], reached[~reached["hypotheses_hold"]]
         ax.scatter(other["scale"], other["iterations"], s=10, color="tab:gray", label="hypotheses fail")
         ax.scatter(held["scale"], held["iterations"], s=14, color="tab:blue", label="hypotheses hold")
-        flagged = rows[rows["flagged"]]
+        flagged = rows[rows["flagged"] & np.isfinite(rows["scale"]) & (rows["scale"] > 0)]
         ax.scatter(flagged["scale"], flagged["iterations"].fillna(flagged["budget"]), marker="x",
-                   color="tab:red", label="flagged")
+                   color="tab:red", label="flagged (ε not reached: drawn at the budget)")
         fitted = rows["fitted_constant"].dropna()
         if len(fitted) and len(held):
             xs = np.geomspace(held["scale"].min(), held["scale"].max(), 20)
             ax.plot(xs, fitted.iloc[0] * xs, "k-", lw=1, label=f"fit c={fitted.iloc[0]:.3g}")
             ax.plot(xs, rows["envelope_constant"].dropna().iloc[0] * xs, "k--", lw=1, label="envelope")
-        ax.set_xscale("log")
-        ax.set_yscale("symlog", linthresh=1)
+        if len(reached[reached["scale"] > 0]) or len(flagged):
+            ax.set_xscale("log")
+            ax.set_yscale("symlog", linthresh=1)
         ax.legend(fontsize=7)
     ax.set_xlabel("(β/α)·ln(gap₀/ε)")
     ax.set_ylabel("iterations of IHT to reach ε")

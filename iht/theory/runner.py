@@ -31,6 +31,7 @@ import json
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -45,7 +46,7 @@ from iht.oracles import ExactGradient, GaussianNoiseOracle
 from iht.projection import Projection, TopK
 from iht.provenance import git_revision
 from iht.schedule import MIN_PAPER_EPOCHS, Schedule, paper_schedule
-from iht.solvers import acdc_iht, iht, stochastic_iht
+from iht.solvers import DivergenceError, acdc_iht, iht, stochastic_iht
 from iht.theory import bounds, crosscheck, properties, sharp
 from iht.theory.adversarial import ORACLE_NAMES, SupportNoiseOracle
 from iht.theory.confidence import upper_confidence_bound
@@ -301,14 +302,25 @@ def run_seeds(name: str, objective: Any, oracle: Any, projection: Projection, st
     With the exact gradient (``σ² = 0``) the seed feeds nothing, so one run stands for all seeds.
     """
     distinct = seeds[:1] if oracle.sigma2 == 0 else seeds
-    results = [_run_stochastic(name, objective, oracle, projection, step, n_iter, seed, config)
-               for seed in distinct]
+    results = [_diverging(_run_stochastic, objective.dim, name, objective, oracle, projection, step, n_iter,
+                          seed, config) for seed in distinct]
     results *= len(seeds) // len(distinct)
     with np.errstate(over="ignore", invalid="ignore"):
         gaps = np.array([_gap(objective, r.theta) for r in results])
-    return Runs(gaps, np.array([properties.support_size(r.theta) for r in results]),
+    return Runs(gaps, np.array([properties.support_size(r.theta) if np.all(np.isfinite(r.theta)) else 0
+                                for r in results]),
                 np.array([r.n_iter for r in results]),
                 [np.asarray(r.history.gap, dtype=np.float64) for r in results], results[0].theta)
+
+
+def _diverging(solve: Callable[..., Any], dim: int, *args: Any, **kwargs: Any) -> Any:
+    """``solve(*args, **kwargs)``, or a stand-in result with a NaN θ when the solver raises
+    :class:`~iht.solvers.DivergenceError` (the row then records a diverged run)."""
+    try:
+        return solve(*args, **kwargs)
+    except DivergenceError:
+        return SimpleNamespace(theta=np.full(dim, np.nan), n_iter=0,
+                               history=SimpleNamespace(gap=np.array([math.inf])))
 
 
 def _gap(objective: Any, theta: np.ndarray) -> float:
@@ -482,7 +494,8 @@ def _descent_run(context: PointContext, make_projection: Callable[..., Projectio
     supports, residuals = [], []
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(context.config.descent_steps):
-            new = iht(objective, make_projection(k=k), step=step, n_iter=1, theta0=theta).theta
+            new = _diverging(iht, theta.size, objective, make_projection(k=k), step=step, n_iter=1,
+                             theta0=theta).theta
             if not np.all(np.isfinite(new)):
                 residuals.append(math.inf)
                 break
@@ -507,7 +520,7 @@ def _deterministic_rows(context: PointContext, make_projection: Callable[..., Pr
     finite_scales = [v for v in scales.values() if math.isfinite(v)]
     n_iter = int(min(config.max_iter, max(10, math.ceil(config.iteration_budget_factor * max(
         finite_scales, default=config.max_iter)))))
-    result = iht(objective, make_projection(k=point.k), step=step, n_iter=n_iter)
+    result = _diverging(iht, point.dim, objective, make_projection(k=point.k), step=step, n_iter=n_iter)
     with np.errstate(over="ignore", invalid="ignore"):
         history = np.asarray(result.history.gap, dtype=np.float64)
         final = np.array([_gap(objective, result.theta)])
@@ -533,7 +546,7 @@ def _deterministic_rows(context: PointContext, make_projection: Callable[..., Pr
                             [support_violation(supports, point.k), divergence_violation(observed)])}
     jtk = jtk_hypotheses(k=point.k, k_star=point.k_star, dim=point.dim, smoothness=beta,
                          strong_convexity=restricted_strong_convexity_lower(objective))
-    support = np.array([properties.support_size(result.theta)])
+    support = np.array([properties.support_size(result.theta) if np.all(np.isfinite(result.theta)) else 0])
     yield {**common, "bound": "jtk2014", "alpha": jtk.values["strong_convexity"],
            "max_support": int(support[0]),
            **_check_columns(jtk, epsilon, final, float(final[0]), float(final[0]), "exact (deterministic)",
