@@ -42,7 +42,7 @@ def eigen_certificate(objective: Any, r: int, s: int) -> tuple[float, str]:
     ``λ_min(H)`` by interlacing). Derivation: for ``d`` supported on ``S``, ``|S| = s``, the top ``r``
     entries of ``g = Hd`` carry at least ``min(r, s)/s`` of ``‖g_S‖²``, and
     ``‖g_S‖² = ‖H_SS d_S‖² ≥ λ_min(H_SS)·d_Sᵀ H_SS d_S = 2λ_min(H_SS)(f − f*)``. For
-    ``H = diag(h)`` it is THEORY.md's ``4μ·k*/(k + k*)``.
+    ``H = diag(h)`` it is docs/theory.md's ``4μ·k*/(k + k*)``.
     """
     extremes = enumerated_extremes(objective.principal_blocks(), s)
     if extremes is None:

@@ -71,7 +71,7 @@ class SeparableQuadratic(Quadratic):
 
     Constants, exact: ``β_t = max h`` for every ``t >= 1``; the global CPL constant
     ``α = 4 / max(1/μ, (1/k*)·Σ 1/h_i)`` (:func:`~iht.constants.cpl.diagonal_certificate`).
-    ``known_constants(k).alpha_sparse`` is THEORY.md's certified ``4μ·k*/(k + k*)``: for a
+    ``known_constants(k).alpha_sparse`` is docs/theory.md's certified ``4μ·k*/(k + k*)``: for a
     ``k``-sparse ``θ``, ``g = ∇f(θ)`` has at most ``k + k*`` non-zeros, so its top ``k*`` entries
     carry at least ``k*/(k + k*)`` of ``‖g‖² = Σ h_i² d_i² ≥ μ Σ h_i d_i² = 2μ(f − f*)``.
 
