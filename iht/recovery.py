@@ -55,7 +55,7 @@ class RecoveryConfig:
     first_seed: int = 0
     batch_size: int = 64  # rows per stochastic gradient
     n_iter: int = 2000  # iterations of stochastic IHT (AC/DC's schedule has about as many)
-    acdc_compressed: int = 5  # steps of each AC/DC compressed phase
+    acdc_compressed: int = 1  # steps of each AC/DC compressed phase (Δ_c = Δ_d, as in the paper)
     niht_stable: int = 10  # NIHT stops once its support is unchanged for this many iterations
     floor_factor: float = 1.5  # reached_floor: rel_error <= floor_factor * floor_rel_error
 
