@@ -11,24 +11,47 @@ its ``--help``. ``TrainConfig.from_dict`` (used for ``--config FILE.json``) reje
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from acdc.baselines import MASK_DISTRIBUTIONS
 from acdc.data import DATASETS, DEFAULT_ROOT
 from acdc.distributed import DEVICES
 from acdc.errors import check_choice, check_int, check_real, check_sparsity
-from acdc.methods import CONTROLLERS, MASK_DISTRIBUTIONS, PROJECTIONS
 from acdc.models import CLASSIFIERS
 from acdc.optim import OPTIMIZERS
 from acdc.schedule import MIN_PAPER_EPOCHS, Schedule, parse_schedule
+from iht.projection import PROJECTIONS, build_projection
 from iht.provenance import git_revision
 
 __all__ = ["Choice", "Integer", "Real", "Sparsity", "TrainConfig", "git_revision"]
 
-NM_SPARSITY = 0.5
 PROJECTION_METHODS = ("acdc", "gmp")
 """Methods that prune with ``projection`` (the others draw random masks or keep the model dense)."""
+
+
+class _Methods(Collection[str]):
+    """The names of :data:`acdc.methods.CONTROLLERS`, read at each use.
+
+    :mod:`acdc.methods` builds controllers from a :class:`TrainConfig`, so this module imports it only
+    when a method name is checked or listed: no import cycle, and a method registered later is known.
+    """
+
+    @staticmethod
+    def _names() -> Collection[str]:
+        from acdc.methods import CONTROLLERS
+
+        return CONTROLLERS
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
 
 
 @dataclass(frozen=True)
@@ -95,7 +118,7 @@ def _knob(default: Any, help: str, check: Choice | Integer | Real | Sparsity | N
 class TrainConfig:
     """One run of the reference trainer (defaults: the paper's recipe on Fashion-MNIST, 30 epochs)."""
 
-    method: str = _knob("acdc", "sparse-training method (acdc.methods.CONTROLLERS)", Choice(CONTROLLERS))
+    method: str = _knob("acdc", "sparse-training method (acdc.methods.CONTROLLERS)", Choice(_Methods()))
     model: str = _knob("resnet20", "classifier (acdc.models.CLASSIFIERS)", Choice(CLASSIFIERS))
     width: int = _knob(16, "ResNet20's first-stage channels (16 in the paper; more = wide ResNet)",
                        Integer(1))
@@ -104,9 +127,10 @@ class TrainConfig:
     image_size: int = _knob(32, "32 pads 28×28 images; other sizes resize (16: fast on CPU)", Integer(1))
     subset: int | None = _knob(None, "first N training images (None: all)", Integer(1))
     val_subset: int | None = _knob(None, "first N validation images (None: all)", Integer(1))
-    sparsity: float = _knob(0.9, "target fraction of zeros in compressed phases (0.5 with projection nm)",
-                            Sparsity())
-    projection: str = _knob("global", "acdc, gmp: compression operator (nm is 2:4, sparsity 0.5)",
+    sparsity: float = _knob(0.9, "target fraction of zeros in compressed phases (nm: 0.5 is 2:4, 0.75 "
+                                 "is 1:4)", Sparsity())
+    projection: str = _knob("global", "acdc, gmp: compression operator (iht.projection.PROJECTIONS; nm "
+                                      "is N:4 at sparsity 1 − N/4)",
                             Choice(PROJECTIONS))
     mask_distribution: str = _knob("erk", "rigl, static: per-layer densities of the random mask",
                                    Choice(MASK_DISTRIBUTIONS))
@@ -145,10 +169,7 @@ class TrainConfig:
             value, check = getattr(self, f.name), f.metadata["check"]
             if check is not None and not (value is None and f.default is None):
                 check.check(value, f.name)
-        if self.projection == "nm" and self.sparsity != NM_SPARSITY:
-            raise ValueError(
-                f"sparsity must be {NM_SPARSITY} with projection='nm' (2:4); got sparsity={self.sparsity}"
-            )
+        build_projection(self.projection, self.sparsity)  # a pattern that owns its sparsity (N:M) checks it
         check_real(self.gmp_end_fraction, "gmp_end_fraction", self.gmp_start_fraction, 1.0, strict=True)
         if self.dense_finetune and self.method != "acdc":
             raise ValueError(f"dense_finetune is only for method='acdc'; got method={self.method!r}")

@@ -1,45 +1,30 @@
-"""Build the controller and compression operator of a run from its configuration.
+"""Build the controller of a run from its configuration: the registry of sparse-training methods.
 
 A new sparse-training method registers a builder ``(config, model, optimizer, steps_per_epoch) ->
 SparsityController`` in :data:`CONTROLLERS`; the configuration, the trainer and the CLI then accept and
 run it unchanged. Registered: ``acdc`` (Peste et al. 2021) and the baselines of :mod:`acdc.baselines`:
-``dense``, ``gmp`` (Zhu & Gupta 2017), ``rigl`` (Evci et al. 2020) and ``static``.
+``dense``, ``gmp`` (Zhu & Gupta 2017), ``rigl`` (Evci et al. 2020) and ``static``. Their compression
+operators come from the projection registry of the core, :data:`iht.projection.PROJECTIONS`
+(:func:`~iht.projection.build_projection`). This module reads :class:`~acdc.config.TrainConfig`; the
+configuration checks method names against :data:`CONTROLLERS` without importing this module at load
+time (no import cycle).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
 from acdc.baselines import DenseController, GMPController, RigLController, StaticSparseController
+from acdc.config import TrainConfig
 from acdc.controller import ACDCController, SparsityController
 from acdc.errors import check_choice
-from iht.projection import NM, ERKTopK, LayerwiseTopK, Projection, TopK
+from iht.projection import build_projection
 
-if TYPE_CHECKING:
-    from acdc.config import TrainConfig
-
-PROJECTIONS: dict[str, Callable[[float], Projection]] = {
-    "global": lambda sparsity: TopK(sparsity=sparsity),
-    "layerwise": LayerwiseTopK,
-    "erk": ERKTopK,
-    "nm": lambda _sparsity: NM(2, 4),
-}
-"""Compression operators by command-line name; ``nm`` is 2:4 (sparsity 0.5)."""
-
-MASK_DISTRIBUTIONS = ("erk", "uniform")
-"""Per-layer densities of the random masks of ``rigl`` and ``static`` (Evci et al. 2020, Sec. 3)."""
-
-Builder = Callable[["TrainConfig", nn.Module, torch.optim.Optimizer, int], SparsityController]
-
-
-def build_projection(name: str, sparsity: float) -> Projection:
-    """The :class:`~iht.projection.Projection` called ``name`` at ``sparsity``."""
-    return PROJECTIONS[check_choice(name, "projection", PROJECTIONS)](sparsity)
+Builder = Callable[[TrainConfig, nn.Module, torch.optim.Optimizer, int], SparsityController]
 
 
 def build_acdc(config: TrainConfig, model: nn.Module, optimizer: torch.optim.Optimizer,

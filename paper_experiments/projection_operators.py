@@ -9,7 +9,9 @@ and uniform magnitude pruning and the 2:4 pattern). Two views of the same operat
   run along each layer's last axis (consecutive entries of the vector);
 * ``acdc``: top-1 accuracy of AC/DC's sparse model (ResNet20, Fashion-MNIST) with each projection.
 
-N:M exists only at sparsity ``1 − N/M``: 2:4 at 50% and 1:4 at 75%; other sparsities have no N:M row.
+The operators are those of the projection registry (:data:`iht.projection.PROJECTIONS`), so a
+registered projection joins the comparison. N:M exists only at sparsity ``1 − N/M`` (the registry's
+``nm`` is N:4: 2:4 at 50% and 1:4 at 75%); other sparsities have no N:M row.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import pandas as pd
 
 from iht.objectives import BlockDiagonalQuadratic, CompressedSensing
 from iht.oracles import GaussianNoiseOracle
-from iht.projection import NM, ERKTopK, LayerwiseTopK, Projection, TopK
+from iht.projection import Projection, projections_at
 from iht.solvers import iht, stochastic_iht
 from paper_experiments.common import (
     Experiment,
@@ -40,10 +42,10 @@ from paper_experiments.plots import panels, save
 from paper_experiments.training import QUICK_IMAGES, ImageRecipe, train_method
 
 NM_GROUP = 4
-"""M of the N:M patterns compared (N = M·(1 − sparsity) must be a whole number)."""
+"""Block size of the block-diagonal quadratic: the group size M of the registry's ``nm`` (N:4)."""
 SOLVERS = ("iht", "stochastic_iht")
-TOPK_PROJECTIONS = {"global": lambda s: TopK(sparsity=s), "layerwise": LayerwiseTopK, "erk": ERKTopK}
 COLORS = {"global": "tab:blue", "layerwise": "tab:orange", "erk": "tab:green", "nm": "tab:red"}
+"""Plot colour per projection (others: matplotlib's colour cycle)."""
 
 
 @dataclass(frozen=True)
@@ -64,19 +66,6 @@ class Layered(Projection):
         layers = {f"layer{i}": piece.reshape(shape)
                   for i, (piece, shape) in enumerate(zip(pieces, self.shapes, strict=True))}
         return np.concatenate([mask.ravel() for mask in self.inner.masks(layers).values()])
-
-
-def nm_pattern(sparsity: float) -> NM | None:
-    """The N:M projection (M = :data:`NM_GROUP`) at ``sparsity``; None if ``M·(1 − sparsity)`` isn't whole."""
-    kept = NM_GROUP * (1 - sparsity)
-    return NM(round(kept), NM_GROUP) if math.isclose(kept, round(kept)) and round(kept) >= 1 else None
-
-
-def projections_at(sparsity: float) -> dict[str, Projection]:
-    """Every compared projection at ``sparsity`` (``nm`` only where it exists)."""
-    found = {name: build(sparsity) for name, build in TOPK_PROJECTIONS.items()}
-    pattern = nm_pattern(sparsity)
-    return found if pattern is None else {**found, "nm": pattern}
 
 
 @dataclass(frozen=True)
@@ -154,7 +143,7 @@ def plot_gaps(results: pd.DataFrame, path: Path) -> Path:
         medians = gaps[gaps["objective"] == name].groupby(["projection", "solver", "sparsity"])["final_gap"]
         for (projection, solver), series in medians.median().groupby(level=[0, 1]):
             ax.plot(series.index.get_level_values("sparsity"), series.to_numpy(), marker="o",
-                    color=COLORS[projection], linestyle="-" if solver == "iht" else "--",
+                    color=COLORS.get(projection), linestyle="-" if solver == "iht" else "--",
                     label=f"{projection} ({solver})")
         ax.set(xlabel="sparsity", ylabel="median f − f*", yscale="log", title=name)
     axes[0].legend(fontsize=7)

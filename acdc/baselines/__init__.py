@@ -16,9 +16,10 @@ under the name in brackets; their knobs are fields of :class:`~acdc.config.Train
 from acdc.baselines.dense import DenseController
 from acdc.baselines.gmp import GMPController, gmp_sparsity
 from acdc.baselines.rigl import RigLController, cosine_drop_fraction, drop_and_grow
-from acdc.baselines.static import StaticSparseController
+from acdc.baselines.static import MASK_DISTRIBUTIONS, StaticSparseController
 
 __all__ = [
+    "MASK_DISTRIBUTIONS",
     "DenseController",
     "GMPController",
     "RigLController",

@@ -11,6 +11,9 @@ from acdc.controller import SparsityController
 from acdc.schedule import Phase
 from iht.projection import RandomMask
 
+MASK_DISTRIBUTIONS = ("erk", "uniform")
+"""Per-layer densities of the random masks of ``static`` and ``rigl`` (Evci et al. 2020, Sec. 3)."""
+
 
 class StaticSparseController(SparsityController):
     """Train at a fixed random support drawn before the first step (the static baseline of RigL).

@@ -188,7 +188,9 @@ def test_epoch_line():
     [
         ({"sparsity": 1.0}, r"sparsity must be in \[0, 1\) \(fraction of zeros\); got sparsity=1\.0"),
         ({"projection": "magnitude"}, r"projection must be one of \['erk', 'global', 'layerwise', 'nm'\]"),
-        ({"projection": "nm", "sparsity": 0.9}, r"sparsity must be 0\.5 with projection='nm' \(2:4\)"),
+        ({"projection": "nm", "sparsity": 0.9},
+         r"sparsity must be one of 0, 0\.25, 0\.5, 0\.75 for N:4 \(N = 4·\(1 − sparsity\) kept in every 4\); "
+         r"got sparsity=0\.9"),
         ({"method": "snip"}, r"method must be one of \['acdc', 'dense', 'gmp', 'rigl', 'static'\]; "
                              r"got method='snip'"),
         ({"device": "tpu"}, r"device must be one of \['auto', 'cpu', 'cuda'\]; got device='tpu'"),

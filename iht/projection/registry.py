@@ -1,0 +1,102 @@
+"""Projections by name: the one registry from which :mod:`acdc`, ``paper_experiments`` and scripts build.
+
+A builder takes the target sparsity (fraction of zeros, in ``[0, 1)``) and returns a
+:class:`~iht.projection.Projection`. Adding a projection is one module that defines it plus one line in
+:data:`PROJECTIONS`; ``acdc train --projection``, :class:`acdc.config.TrainConfig`, AC/DC, GMP and the
+projection comparison of ``paper_experiments`` then accept it by that name.
+
+A pattern with a fixed density owns its sparsity: :class:`NMPattern` builds N:M with ``N = M·(1 −
+sparsity)`` and raises :class:`UnsupportedSparsity` (a ``ValueError`` naming the sparsities it has)
+where that is not a whole number from 1 to M. Nothing a builder receives is ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from iht.projection.errors import check_int, check_sparsity
+from iht.projection.projections import NM, ERKTopK, LayerwiseTopK, Projection, TopK
+
+ProjectionBuilder = Callable[[float], Projection]
+"""``sparsity -> Projection``."""
+
+
+class UnsupportedSparsity(ValueError):
+    """A registered projection has no pattern at the requested sparsity (e.g. N:M at 0.9)."""
+
+
+def global_topk(sparsity: float) -> TopK:
+    """One magnitude threshold over all arrays together (AC/DC's default ``T_k``)."""
+    return TopK(sparsity=sparsity)
+
+
+@dataclass(frozen=True)
+class NMPattern:
+    """Builder of the N:M projection of group size ``m`` at a sparsity: ``N = m·(1 − sparsity)``.
+
+    The sparsity decides N exactly (on its shortest decimal representation, the rule of
+    :mod:`iht.projection.sparsity`): with ``m = 4``, 0.5 is 2:4, 0.75 is 1:4, 0.25 is 3:4 and 0 is 4:4;
+    every other sparsity raises :class:`UnsupportedSparsity`.
+
+    References
+    ----------
+    Peste et al., "AC/DC: Alternating Compressed/DeCompressed Training of Deep Neural Networks",
+    NeurIPS 2021, Section 4 (the 2:4 pattern of sparse tensor cores).
+    """
+
+    m: int = 4
+
+    def __post_init__(self) -> None:
+        check_int(self.m, "m", 1)
+
+    def sparsities(self) -> tuple[float, ...]:
+        """The sparsities with an N:M pattern, ``1 − N/m`` for ``N = m, ..., 1``."""
+        return tuple(1 - n / self.m for n in range(self.m, 0, -1))
+
+    def __call__(self, sparsity: float) -> NM:
+        kept = (1 - Fraction(repr(check_sparsity(sparsity)))) * self.m
+        if kept.denominator != 1 or kept < 1:
+            allowed = ", ".join(f"{s:g}" for s in self.sparsities())
+            raise UnsupportedSparsity(
+                f"sparsity must be one of {allowed} for N:{self.m} (N = {self.m}·(1 − sparsity) kept in "
+                f"every {self.m}); got sparsity={sparsity!r}"
+            )
+        return NM(int(kept), self.m)
+
+
+PROJECTIONS: dict[str, ProjectionBuilder] = {
+    "global": global_topk,
+    "layerwise": LayerwiseTopK,
+    "erk": ERKTopK,
+    "nm": NMPattern(4),
+}
+"""Projection builders by name. ``nm`` is N:4 at ``sparsity = 1 − N/4`` (2:4 at 0.5)."""
+
+
+def build_projection(name: str, sparsity: float) -> Projection:
+    """The projection registered as ``name`` at ``sparsity``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not in :data:`PROJECTIONS`, or ``sparsity`` is not in ``[0, 1)``;
+        :class:`UnsupportedSparsity` if the projection has no pattern at ``sparsity``.
+    TypeError
+        If ``sparsity`` is not a real number.
+    """
+    if name not in PROJECTIONS:
+        raise ValueError(f"projection must be one of {sorted(PROJECTIONS)}; got projection={name!r}")
+    return PROJECTIONS[name](check_sparsity(sparsity))
+
+
+def projections_at(sparsity: float, names: Iterable[str] | None = None) -> dict[str, Projection]:
+    """Every projection of ``names`` (default: all registered, in registry order) that has a pattern
+    at ``sparsity``; those raising :class:`UnsupportedSparsity` there (N:M at 0.9) are left out."""
+    found = {}
+    for name in PROJECTIONS if names is None else names:
+        with contextlib.suppress(UnsupportedSparsity):
+            found[name] = build_projection(name, sparsity)
+    return found
