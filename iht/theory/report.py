@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from iht.tables import markdown_table
 from iht.theory.bounds import theorem1_dimension_limit
 from iht.theory.config import VerifyConfig
 from iht.theory.hypotheses import VERDICTS
@@ -51,17 +52,6 @@ CAVEATS = """\
   not at risk of a false alarm; a row near it is). σ² rows: Bonferroni-corrected over the rows.
   Descent and JTK rows are deterministic (exact comparison up to float64 rounding).
 """
-
-
-def markdown_table(frame: pd.DataFrame, floatfmt: str = ".3g") -> str:
-    """``frame`` as a GitHub markdown table (floats formatted with ``floatfmt``)."""
-    def cell(value: object) -> str:
-        return format(value, floatfmt) if isinstance(value, float) else str(value)
-
-    header = "| " + " | ".join(map(str, frame.columns)) + " |"
-    rule = "|" + "---|" * len(frame.columns)
-    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([header, rule, *body])
 
 
 def _failure_lines(rows: pd.DataFrame) -> list[str]:
@@ -331,7 +321,8 @@ def build_report(table: pd.DataFrame, phase: pd.DataFrame, config: VerifyConfig,
         markdown_table(phase.pivot(index="rho", columns="delta", values="rate").reset_index())
         if len(phase) else "(no cells)",
         "",
-        "Rows: ρ = k*/n; columns: δ = n/N; entries: fraction of trials NIHT recovered θ*. "
+        "A measurement, not a verdict (no theorem here states the transition): rows: ρ = k*/n; "
+        "columns: δ = n/N; entries: fraction of trials NIHT recovered θ*. "
         f"Trials where NIHT raised (counted as not recovered): "
         f"{int(phase['n_errors'].sum()) if len(phase) else 0} (see `phase_transition.csv`).",
         "",
