@@ -50,11 +50,12 @@ from acdc.config import PROJECTION_METHODS, TrainConfig, git_revision
 from acdc.data import Splits, load_splits
 from acdc.distributed import init_from_env
 from acdc.flops import RunFlops, count_flops
-from acdc.methods import build_controller, build_projection
+from acdc.methods import build_controller
 from acdc.models import build_classifier
 from acdc.optim import build_optimizer
 from acdc.plot import plot_metrics
 from acdc.schedule import Phase
+from iht.projection import build_projection
 
 CHECKPOINT = "checkpoint.pt"
 PREVIOUS_CHECKPOINT = checkpoint.previous_path(CHECKPOINT).name
