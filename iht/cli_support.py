@@ -71,7 +71,8 @@ def user_input() -> Iterator[None]:
 
 
 def run_cli(command: Callable[[], int]) -> int:
-    """Run ``command()``; a :class:`UserError` prints ``error: MESSAGE`` on stderr and returns 2.
+    """Run ``command()``; a :class:`UserError` prints ``error: MESSAGE`` on stderr and returns 2, Ctrl-C
+    prints ``interrupted`` and returns 130 (the shell's status for SIGINT).
 
     Any other exception propagates with its traceback (a bug, reported as such).
     """
@@ -80,6 +81,9 @@ def run_cli(command: Callable[[], int]) -> int:
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 def check_output_folder(path: str | os.PathLike, name: str = "out") -> None:

@@ -61,6 +61,11 @@ def test_errors_outside_user_input_are_bugs_with_a_traceback(monkeypatch):
         run_cli(command)
 
 
+def test_interrupt_is_one_line(capsys):
+    assert run_cli(lambda: _raise(KeyboardInterrupt())) == 130
+    assert capsys.readouterr().err == "interrupted\n"
+
+
 def test_output_folder_check(tmp_path):
     check_output_folder(tmp_path)
     check_output_folder(tmp_path / "new")
