@@ -17,7 +17,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
-import math
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -30,6 +29,7 @@ import pandas as pd
 from acdc.config import git_revision
 from acdc.data import DEFAULT_ROOT
 from acdc.errors import check_choice, check_int
+from iht import tables
 from iht.projection.errors import check_sparsity
 
 PRESET_NAMES = ("quick", "full")
@@ -165,16 +165,9 @@ def mean_std(frame: pd.DataFrame, by: Sequence[str], values: Sequence[str]) -> p
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
-    """GitHub markdown table of ``frame`` (floats with 4 significant digits, NaN as ``–``)."""
-
-    def cell(value: Any) -> str:
-        if isinstance(value, float):
-            return "–" if math.isnan(value) else f"{value:.4g}"
-        return str(value).replace("|", "\\|")
-
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join(lines) + "\n"
+    """``frame`` as the experiments' tables write it: :func:`iht.tables.markdown_table` with floats to 4
+    significant digits and NaN as ``–``, ending with a newline."""
+    return tables.markdown_table(frame, ".4g", nan="–") + "\n"
 
 
 def write_outputs(out: Path, experiment: str, config: ExperimentConfig, results: pd.DataFrame,

@@ -8,12 +8,7 @@ from typing import Any
 from torch import nn
 
 from acdc.flops.counter import FlopsCount, count_flops
-
-
-def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A GitHub-flavoured markdown table; cells are formatted with ``str``."""
-    lines = [header, ["---"] * len(header), *rows]
-    return "\n".join("| " + " | ".join(str(cell) for cell in line) + " |" for line in lines)
+from iht.tables import markdown_rows
 
 
 def count_to_markdown(count: FlopsCount) -> str:
@@ -33,7 +28,7 @@ def count_to_markdown(count: FlopsCount) -> str:
     dense, sparse = count.dense_flops, count.sparse_flops
     total = f"total: {dense / 1e9:.4g} GFLOPs dense, {sparse / 1e9:.4g} GFLOPs sparse ({sparse / dense:.3f}×)"
     note = f"{total} at input shape {count.input_shape}; 1 multiply-add = 2 FLOPs."
-    return f"{markdown_table(header, rows)}\n\n{note}"
+    return f"{markdown_rows(header, rows)}\n\n{note}"
 
 
 def flops_report(model: nn.Module, input_shape: Sequence[int], masks: Mapping[str, Any] | None = None) -> str:

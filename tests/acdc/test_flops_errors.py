@@ -129,6 +129,7 @@ def test_flops_report_is_a_markdown_table_with_totals():
     report = flops_report(small(), (1, 3, 6, 6), masks={"0.weight": mask})
     lines = report.splitlines()
     assert lines[0] == "| layer | type | output shape | dense MFLOPs | density | sparse MFLOPs |"
+    assert lines[1] == "|---|---|---|---|---|---|"
     assert lines[2] == f"| 0 | Conv2d | 1×4×4×4 | {2 * 64 * 27 / 1e6:.4g} | 0.250 | {2 * 64 * 27 / 4e6:.4g} |"
     assert lines[3] == f"| 1 | ReLU | 1×4×4×4 | {64 / 1e6:.4g} | 1.000 | {64 / 1e6:.4g} |"
     assert lines[-1].startswith("total: ")
