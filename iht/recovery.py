@@ -18,7 +18,8 @@ columns, here ``η = 1/h̄`` with ``h̄ = tr(AᵀA/n)/N`` the average curvature 
 ``1/λ_max(AᵀA/n)`` stalls on these instances, see THEORY.md). Stochastic IHT and AC/DC start from
 the theory's step for a minibatch, ``1/L_B`` (the expected restricted smoothness of the minibatch
 loss, :meth:`~iht.oracles.MinibatchOracle.smoothness`), backtrack it on every sampled batch
-(``line_search``) and return the mean of their iterates on the final support (``average``). AC/DC
+(``line_search``) and return the mean of their iterates on the final support (``average``);
+stochastic IHT stops once that support is unchanged for ``stochastic_stable`` iterations. AC/DC
 alternates one-step decompressed phases with compressed phases of ``acdc_compressed`` steps
 (:meth:`RecoveryConfig.schedule`; :mod:`iht.solvers.acdc` explains why longer decompressed phases
 fail when ``n ≪ N``). Solvers record no history (``history=0``): the timings are the solves alone.
@@ -54,7 +55,9 @@ class RecoveryConfig:
     n_instances: int = 20  # instances, seeds first_seed, first_seed + 1, ...
     first_seed: int = 0
     batch_size: int = 64  # rows per stochastic gradient
-    n_iter: int = 2000  # iterations of stochastic IHT (AC/DC's schedule has about as many)
+    n_iter: int = 2000  # iteration budget of stochastic IHT
+    stochastic_stable: int = 200  # stochastic IHT stops once its support is unchanged this long
+    acdc_steps: int = 400  # length of AC/DC's schedule, in steps
     acdc_compressed: int = 1  # steps of each AC/DC compressed phase (Δ_c = Δ_d, as in the paper)
     niht_stable: int = 10  # NIHT stops once its support is unchanged for this many iterations
     floor_factor: float = 1.5  # reached_floor: rel_error <= floor_factor * floor_rel_error
@@ -63,16 +66,18 @@ class RecoveryConfig:
         check_int(self.n_instances, "n_instances", 1)
         check_int(self.acdc_compressed, "acdc_compressed", 1)
         check_int(self.n_iter, "n_iter", 1)
+        check_int(self.stochastic_stable, "stochastic_stable", 1)
+        check_int(self.acdc_steps, "acdc_steps", 1)
         check_int(self.niht_stable, "niht_stable", 1)
         check_real(self.floor_factor, "floor_factor", 1.0)
 
     def schedule(self) -> Schedule:
         """AC/DC's phases in steps: one-step decompressed phases (warm-up, Δ_d and Δ_D) between
         compressed phases of ``acdc_compressed`` steps, and a final compressed phase with the
-        paper's share of the run (15 of its 100 epochs), ``n_iter`` steps at most."""
-        c = self.acdc_compressed
-        final = max(c, self.n_iter * PAPER_RECIPE[-1] // PAPER_EPOCHS)
-        return alternating_schedule(1, c, 1, max((self.n_iter - final - 1) // (c + 1), 1), 1, final)
+        paper's share of the run (15 of its 100 epochs), about ``acdc_steps`` steps in all."""
+        c, steps = self.acdc_compressed, self.acdc_steps
+        final = max(c, steps * PAPER_RECIPE[-1] // PAPER_EPOCHS)
+        return alternating_schedule(1, c, 1, max((steps - final - 1) // (c + 1), 1), 1, final)
 
 
 def _omp(objective: CompressedSensing, config: RecoveryConfig) -> np.ndarray:
@@ -95,7 +100,9 @@ def _solvers(objective: CompressedSensing,
         "htp": lambda: htp(objective, projection, step=unit_step, history=0).theta,
         "subspace_pursuit": lambda: subspace_pursuit(objective, projection, history=0).theta,
         "stochastic_iht": lambda: stochastic_iht(objective, oracle, projection,
-                                                 n_iter=config.n_iter, **stochastic).theta,
+                                                 n_iter=config.n_iter,
+                                                 stable=config.stochastic_stable,
+                                                 **stochastic).theta,
         "acdc_iht": lambda: acdc_iht(objective, oracle, projection, schedule=config.schedule(),
                                      **stochastic).theta,
         "omp": lambda: _omp(objective, config),

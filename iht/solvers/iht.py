@@ -37,11 +37,13 @@ def check_oracle(objective: Any, oracle: Any) -> None:
 
 def _thresholding(solver: str, objective: Any, oracle: Any, rng: np.random.Generator | None,
                   projection: Any, step: float | None, n_iter: int, theta0: np.ndarray | None,
-                  tol: float | None, line_search: bool, average: bool, history: int) -> IHTResult:
+                  tol: float | None, line_search: bool, average: bool, history: int,
+                  stable: int | None = None) -> IHTResult:
     """The loop of :func:`iht` (the exact oracle) and :func:`stochastic_iht`."""
     k = kept_count(projection, objective.dim)
     n_iter = check_int(n_iter, "n_iter", 1)
     tol = resolve_tol(tol)
+    stable = None if stable is None else check_int(stable, "stable", 1)
     theta = initial_point(theta0, objective.dim)
     level = smoothness_level(objective, k)
     step, beta, how = resolve_oracle_step(step, objective, oracle, level)
@@ -53,6 +55,7 @@ def _thresholding(solver: str, objective: Any, oracle: Any, rng: np.random.Gener
     def project(update: np.ndarray) -> np.ndarray:
         return np.where(projection.mask(update), update, 0.0)
 
+    unchanged = 0
     for t in range(1, n_iter + 1):
         sampled = oracle.sample(rng)
         gradient = sampled.gradient(theta)
@@ -67,9 +70,10 @@ def _thresholding(solver: str, objective: Any, oracle: Any, rng: np.random.Gener
         recorder.record(new, step)
         if mean is not None:
             mean.add(new)
+        unchanged = unchanged + 1 if np.array_equal(new != 0.0, theta != 0.0) else 0
         moved = float(np.linalg.norm(new - theta))
         theta = new
-        if moved <= tol:
+        if moved <= tol or (stable is not None and unchanged >= stable):
             break
     final = theta if mean is None else mean.mean
     return IHTResult(final, final != 0.0, recorder.count, recorder.history())
@@ -119,7 +123,7 @@ def iht(objective: Any, projection: Any, *, step: float | None = None, n_iter: i
 def stochastic_iht(objective: Any, oracle: Any, projection: Any, *, step: float | None = None,
                    n_iter: int = 1000, theta0: np.ndarray | None = None,
                    seed: int | np.random.Generator = 0, line_search: bool = False,
-                   average: bool = False, history: int = 1) -> IHTResult:
+                   average: bool = False, stable: int | None = None, history: int = 1) -> IHTResult:
     """Stochastic IHT ``θ_{t+1} = P(θ_t − η g_t)`` with ``g_t = oracle(θ_t, rng)``.
 
     Parameters are as in :func:`iht`, plus:
@@ -141,8 +145,11 @@ def stochastic_iht(objective: Any, oracle: Any, projection: Any, *, step: float 
     average : bool
         Return the mean of the iterates since the support last changed
         (:class:`~iht.solvers.common.TailAverage`) instead of the last iterate.
+    stable : int, optional
+        Stop once the support has not changed for ``stable`` consecutive iterations (with
+        ``average``, the mean of those iterates is returned); ``None`` runs all ``n_iter``.
 
-    Runs exactly ``n_iter`` iterations; raises :class:`~iht.solvers.common.DivergenceError` when
+    Runs at most ``n_iter`` iterations; raises :class:`~iht.solvers.common.DivergenceError` when
     the iterates blow up.
 
     References
@@ -152,4 +159,4 @@ def stochastic_iht(objective: Any, oracle: Any, projection: Any, *, step: float 
     """
     check_oracle(objective, oracle)
     return _thresholding("stochastic_iht", objective, oracle, np.random.default_rng(seed), projection,
-                         step, n_iter, theta0, None, line_search, average, history)
+                         step, n_iter, theta0, None, line_search, average, history, stable)

@@ -144,3 +144,18 @@ def test_niht_stops_on_a_stable_support_with_one_least_squares_solve():
     np.testing.assert_allclose(stopped.theta, to_tolerance.theta, atol=1e-10)
     with pytest.raises(ValueError, match=r"stable must be in >= 1; got stable=0"):
         niht(objective, 5, stable=0)
+
+
+def test_stochastic_iht_stops_on_a_stable_support_and_returns_the_mean_of_those_iterates():
+    oracle = MinibatchOracle(SMALL, 32)
+    full = stochastic_iht(SMALL, oracle, TopK(k=6), n_iter=1000, line_search=True, average=True)
+    stopped = stochastic_iht(SMALL, oracle, TopK(k=6), n_iter=1000, line_search=True, average=True,
+                             stable=100)
+    changes = stopped.history.support_changes
+    assert stopped.n_iter < 1000 and np.all(changes[-100:] == 0) and changes[-101] > 0
+    assert np.array_equal(stopped.support, SMALL.support_star)
+    assert relative_to_floor(SMALL, stopped.theta) <= 1.5
+    # the same draws until the stop: the iterates agree with the full run's
+    np.testing.assert_array_equal(stopped.history.gap, full.history.gap[:stopped.n_iter + 1])
+    with pytest.raises(ValueError, match=r"stable must be in >= 1; got stable=0"):
+        stochastic_iht(SMALL, oracle, TopK(k=6), stable=0)
