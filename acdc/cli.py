@@ -191,10 +191,12 @@ def _main(args: argparse.Namespace) -> int:
                                  out=args.out or tempfile.mkdtemp(prefix="acdc-demo-"))
         run(config, overwrite=True, quiet=args.quiet)
     else:
-        from acdc.export import export_model
+        from acdc.export import export_path, read_run, write_export
 
         with user_input():
-            model, described = export_model(args.run_dir, args.which, args.out)
+            out = export_path(args.run_dir, args.which, args.out)
+            saved = read_run(args.run_dir, args.which)
+        model, described = write_export(saved, out)
         print(f"wrote {model} and {described}")
     return 0
 

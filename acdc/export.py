@@ -19,6 +19,10 @@ writes two files:
 or from an exported file (its JSON beside it), loads the weights strictly and returns it in eval mode,
 in the memory layout the trainer used, so its logits equal the trainer's model's bit for bit.
 
+Reading and checking (:func:`read_run`, :func:`read_export`, :func:`export_path`) is separate from
+building and writing (:meth:`SavedModel.build`, :func:`write_export`): the command line reports errors of
+the first as one line and keeps the traceback of the second (see :mod:`iht.cli_support`).
+
 The files of a run folder (see :mod:`acdc.trainer`): ``final_sparse.pt``, ``best_dense.pt``,
 ``last_dense.pt`` and ``finetuned_dense.pt`` are ``torch.save`` files of ``{"epoch", "val_acc",
 "state_dict"}`` (the state dict without mask buffers); ``checkpoint.pt`` is a checkpoint
@@ -28,6 +32,7 @@ The files of a run folder (see :mod:`acdc.trainer`): ``final_sparse.pt``, ``best
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +48,8 @@ from acdc.masks import MASK_SUFFIX, prunable_weights
 from acdc.models import build_classifier
 from acdc.trainer import memory_format_for
 
-__all__ = ["FORMATS", "MODEL_FILES", "export_model", "load_model"]
+__all__ = ["FORMATS", "MODEL_FILES", "SavedModel", "export_model", "export_path", "load_model", "read_export",
+           "read_run", "write_export"]
 
 MODEL_FILES = ("final_sparse", "finetuned_dense", "best_dense", "last_dense")
 """Model files of a run folder that can be exported (``finetuned_dense`` only with ``dense_finetune``)."""
@@ -70,16 +76,45 @@ def _shapes(info: dict[str, Any], config: TrainConfig) -> tuple[int, tuple[int, 
     return splits.num_classes, tuple(splits.train.tensors[0].shape[1:])
 
 
-def _build(config: TrainConfig, num_classes: int, sample_shape: tuple[int, ...],
-           state: dict[str, torch.Tensor]) -> nn.Module:
-    with torch.random.fork_rng(devices=[]):  # the initial values are overwritten; the caller's RNG untouched
-        model = build_classifier(config.model, num_classes, sample_shape, config.width)
-    model.load_state_dict(state, strict=True)
-    return model.to(memory_format=memory_format_for(model, sample_shape)).eval()
+@dataclass(frozen=True)
+class SavedModel:
+    """A model as saved: the run's record (``config.json`` entries), its configuration, weights and
+    input facts, read and checked by :func:`read_run` or :func:`read_export` before anything is built."""
+
+    info: dict[str, Any]
+    config: TrainConfig
+    state: dict[str, torch.Tensor]
+    num_classes: int
+    sample_shape: tuple[int, ...]
+    which: str
+    epoch: int | None = None
+    val_acc: float | None = None
+
+    def build(self) -> nn.Module:
+        """The architecture of :attr:`config` with :attr:`state` loaded strictly, in eval mode and the
+        trainer's memory layout."""
+        with torch.random.fork_rng(devices=[]):  # initial values are overwritten; the caller's RNG untouched
+            model = build_classifier(self.config.model, self.num_classes, self.sample_shape,
+                                     self.config.width)
+        model.load_state_dict(self.state, strict=True)
+        return model.to(memory_format=memory_format_for(model, self.sample_shape)).eval()
 
 
-def _model_file(run_dir: Path, which: str) -> dict[str, Any]:
+def read_run(run_dir: str | Path, which: str = "final_sparse") -> SavedModel:
+    """Model ``which`` (one of :data:`MODEL_FILES`) of the run folder ``run_dir``, checked.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``run_dir`` is not a run folder or lacks the model file.
+    ValueError
+        For an unknown ``which``, a bad ``config.json``, or an unusable model file
+        (:class:`~acdc.checkpoint.CorruptCheckpointError`).
+    """
+    run_dir = Path(run_dir)
     check_choice(which, "which", MODEL_FILES)
+    info = _run_info(run_dir)
+    config = TrainConfig.from_dict(info["config"])
     path = run_dir / f"{which}.pt"
     if not path.is_file():
         present = [name for name in MODEL_FILES if (run_dir / f"{name}.pt").is_file()]
@@ -88,7 +123,44 @@ def _model_file(run_dir: Path, which: str) -> dict[str, Any]:
     snapshot = checkpoint.load(path, map_location="cpu")
     if not isinstance(snapshot, dict) or "state_dict" not in snapshot:
         raise checkpoint.CorruptCheckpointError(f"{path} is not a model file: it lacks 'state_dict'")
-    return snapshot
+    state = {k: v for k, v in snapshot["state_dict"].items() if not k.endswith(MASK_SUFFIX)}
+    return SavedModel(info, config, state, *_shapes(info, config), which, snapshot.get("epoch"),
+                      snapshot.get("val_acc"))
+
+
+def read_export(path: str | Path) -> SavedModel:
+    """The model of a file written by :func:`export_model` (``.safetensors`` or ``.pt``, its ``.json``
+    beside it), checked.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file or its JSON is missing.
+    ValueError
+        For an unknown suffix or an unusable file.
+    """
+    path = Path(path)
+    check_choice(path.suffix, "suffix", FORMATS)
+    described = path.with_suffix(".json")
+    if not path.is_file() or not described.is_file():
+        raise FileNotFoundError(f"load_model needs {path} and its description {described}: "
+                                f"{'neither exists' if not path.is_file() else 'the JSON is missing'}")
+    info = json.loads(described.read_text())
+    if FORMATS[path.suffix] == "safetensors":
+        from safetensors.torch import load_file
+
+        state = load_file(path)
+    else:
+        state = checkpoint.load(path, map_location="cpu")
+    return SavedModel(info, TrainConfig.from_dict(info["config"]), state, int(info["num_classes"]),
+                      tuple(info["sample_shape"]), info["which"], info.get("epoch"), info.get("val_acc"))
+
+
+def export_path(run_dir: str | Path, which: str, out: str | Path | None = None) -> Path:
+    """``out`` (default ``RUN_DIR/WHICH.safetensors``) after checking its suffix is one of :data:`FORMATS`."""
+    out = Path(run_dir) / f"{which}.safetensors" if out is None else Path(out)
+    check_choice(out.suffix, "suffix", FORMATS)
+    return out
 
 
 def _sparsity(model: nn.Module, exclude: tuple[str, ...]) -> tuple[float, dict[str, float]]:
@@ -96,6 +168,36 @@ def _sparsity(model: nn.Module, exclude: tuple[str, ...]) -> tuple[float, dict[s
     pruned = prunable_weights(model, exclude)
     zeros = sum(int((w == 0).sum()) for w in pruned.values())
     return zeros / sum(w.numel() for w in pruned.values()), layers
+
+
+def write_export(saved: SavedModel, out: str | Path) -> tuple[Path, Path]:
+    """Write ``saved``'s model to ``out`` (``.safetensors`` or ``.pt``) and its description to
+    ``out`` with the suffix ``.json`` (see the module docstring); return both paths."""
+    out = Path(out)
+    model = saved.build()
+    sparsity, layers = _sparsity(model, saved.config.exclude)
+    flops = count_flops(model, (1, *saved.sample_shape), skip_zero_weights=True)
+    info = saved.info
+    description = {
+        "format": FORMATS[out.suffix], "which": saved.which, "epoch": saved.epoch, "val_acc": saved.val_acc,
+        "num_classes": saved.num_classes, "sample_shape": list(saved.sample_shape),
+        "sparsity": sparsity, "layer_sparsity": layers,
+        "flops": {"dense": flops.dense_flops, "sparse": flops.sparse_flops,
+                  "sparse_rel": flops.sparse_flops / flops.dense_flops},
+        "config": info["config"], "git_revision": info.get("git_revision"), "torch": info.get("torch"),
+    }
+    tensors = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if FORMATS[out.suffix] == "safetensors":
+        from safetensors.torch import save_file
+
+        save_file(tensors, out, metadata={"which": saved.which,
+                                          "git_revision": str(info.get("git_revision"))})
+    else:
+        checkpoint.save_atomic(tensors, out)
+    described = out.with_suffix(".json")
+    described.write_text(json.dumps(description, indent=2) + "\n")
+    return out, described
 
 
 def export_model(run_dir: str | Path, which: str = "final_sparse", out: str | Path | None = None
@@ -118,41 +220,11 @@ def export_model(run_dir: str | Path, which: str = "final_sparse", out: str | Pa
 
     Raises
     ------
-    FileNotFoundError
-        If ``run_dir`` is not a run folder or lacks the model file.
-    ValueError
-        For an unknown ``which`` or suffix, or an unusable model file.
+    FileNotFoundError, ValueError
+        As :func:`read_run`, and for an unknown suffix of ``out``.
     """
-    run_dir = Path(run_dir)
-    out = run_dir / f"{which}.safetensors" if out is None else Path(out)
-    check_choice(out.suffix, "suffix", FORMATS)
-    info = _run_info(run_dir)
-    config = TrainConfig.from_dict(info["config"])
-    snapshot = _model_file(run_dir, which)
-    num_classes, sample_shape = _shapes(info, config)
-    state = {k: v for k, v in snapshot["state_dict"].items() if not k.endswith(MASK_SUFFIX)}
-    model = _build(config, num_classes, sample_shape, state)
-    sparsity, layers = _sparsity(model, config.exclude)
-    flops = count_flops(model, (1, *sample_shape), skip_zero_weights=True)
-    description = {
-        "format": FORMATS[out.suffix], "which": which, "epoch": snapshot.get("epoch"),
-        "val_acc": snapshot.get("val_acc"), "num_classes": num_classes, "sample_shape": list(sample_shape),
-        "sparsity": sparsity, "layer_sparsity": layers,
-        "flops": {"dense": flops.dense_flops, "sparse": flops.sparse_flops,
-                  "sparse_rel": flops.sparse_flops / flops.dense_flops},
-        "config": info["config"], "git_revision": info.get("git_revision"), "torch": info.get("torch"),
-    }
-    tensors = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if FORMATS[out.suffix] == "safetensors":
-        from safetensors.torch import save_file
-
-        save_file(tensors, out, metadata={"which": which, "git_revision": str(info.get("git_revision"))})
-    else:
-        checkpoint.save_atomic(tensors, out)
-    described = out.with_suffix(".json")
-    described.write_text(json.dumps(description, indent=2) + "\n")
-    return out, described
+    out = export_path(run_dir, which, out)
+    return write_export(read_run(run_dir, which), out)
 
 
 def load_model(path: str | Path, which: str = "final_sparse", map_location: str | torch.device = "cpu"
@@ -162,8 +234,9 @@ def load_model(path: str | Path, which: str = "final_sparse", map_location: str 
     Parameters
     ----------
     path : path
-        A run folder (``config.json`` and ``WHICH.pt``) or a file written by :func:`export_model`
-        (``.safetensors`` or ``.pt``, with its ``.json`` beside it).
+        A run folder (``config.json`` and ``WHICH.pt``, :func:`read_run`) or a file written by
+        :func:`export_model` (``.safetensors`` or ``.pt``, with its ``.json`` beside it,
+        :func:`read_export`).
     which : str
         For a run folder: one of :data:`MODEL_FILES`.
     map_location : str or torch.device
@@ -175,25 +248,5 @@ def load_model(path: str | Path, which: str = "final_sparse", map_location: str 
         The architecture of the run's configuration with the weights loaded strictly, in eval mode,
         in the trainer's memory layout (channels-last for convolutional image models).
     """
-    path = Path(path)
-    if path.is_dir():
-        info = _run_info(path)
-        config = TrainConfig.from_dict(info["config"])
-        state = _model_file(path, which)["state_dict"]
-        num_classes, sample_shape = _shapes(info, config)
-    else:
-        check_choice(path.suffix, "suffix", FORMATS)
-        described = path.with_suffix(".json")
-        if not path.is_file() or not described.is_file():
-            raise FileNotFoundError(f"load_model needs {path} and its description {described}: "
-                                    f"{'neither exists' if not path.is_file() else 'the JSON is missing'}")
-        info = json.loads(described.read_text())
-        config = TrainConfig.from_dict(info["config"])
-        num_classes, sample_shape = int(info["num_classes"]), tuple(info["sample_shape"])
-        if FORMATS[path.suffix] == "safetensors":
-            from safetensors.torch import load_file
-
-            state = load_file(path)
-        else:
-            state = checkpoint.load(path, map_location="cpu")
-    return _build(config, num_classes, sample_shape, state).to(map_location)
+    saved = read_run(path, which) if Path(path).is_dir() else read_export(path)
+    return saved.build().to(map_location)
