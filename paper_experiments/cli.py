@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="list the experiments with their presets")
     run = commands.add_parser("run", help="run one experiment, or all of them")
-    run.add_argument("name", help=f"experiment name, or {ALL!r}")
+    run.add_argument("name", help=f"one of {', '.join(EXPERIMENTS)}, or {ALL!r}")
     size = run.add_mutually_exclusive_group()
     size.add_argument("--quick", dest="preset", action="store_const", const="quick",
                       help="seconds per experiment: tiny subsets, few epochs, one seed (the CI smoke test)")

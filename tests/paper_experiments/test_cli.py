@@ -13,6 +13,13 @@ def test_list_names_every_experiment(capsys):
     assert all(name in printed for name in EXPERIMENTS)
 
 
+def test_run_help_lists_the_experiments(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    assert f"one of {', '.join(EXPERIMENTS)}, or 'all'" in capsys.readouterr().out
+
+
 def test_unknown_experiment_is_named():
     with pytest.raises(ValueError, match=r"experiment must be one of \[.*'table1'.*\]; "
                                          r"got experiment='tabel1'"):
