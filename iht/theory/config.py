@@ -50,7 +50,7 @@ class VerifyConfig:
     dims: tuple[int, ...] = (16, 32)  # N
     k_star: int = 2  # sparsity of the planted minimiser θ*
     k_ratios: tuple[int, ...] = (1, 2, 4, 8)  # k/k*; points with k >= N are skipped
-    conditions: tuple[float, ...] = (2.0, 4.0, 8.0, 16.0)  # β/α (needs β/α >= N/(4k*))
+    conditions: tuple[float, ...] = (2.0, 4.0, 8.0)  # β/α (needs β/α >= N/(4k*))
     sigmas: tuple[float, ...] = (0.0, 0.1, 0.3)  # oracle noise σ, E||g − ∇f||² = σ² exactly
     beta: float = 1.0  # restricted smoothness (largest curvature)
     amplitudes: str = "pm1"  # values of θ* on its support: "pm1" or "gaussian"
