@@ -5,6 +5,7 @@
 ``ratios.png``             observed mean / bound per Theorem-1 row (paper's hypothesis), by verdict
 ``noise_slope.png``        fitted slope of the stationary gap in σ² against 16/α, per oracle
 ``iterations.png``         iterations to reach ε against (β/α)·ln(gap₀/ε), with the fit and envelope
+``refuted_c.png``          lower confidence bound / bound against c_row: the C each row refutes
 ``phase_transition.png``   NIHT recovery rate over the Donoho–Tanner plane (δ = n/N, ρ = k*/n)
 =========================  ===================================================================
 """
@@ -154,6 +155,29 @@ def iteration_figure(iterations: pd.DataFrame, path: Path) -> Path:
         ax.legend(fontsize=7)
     ax.set_xlabel("(β/α)·ln(gap₀/ε)")
     ax.set_ylabel("iterations of IHT to reach ε")
+    return _save(fig, path)
+
+
+def refuted_c_figure(table: pd.DataFrame, path: Path) -> Path:
+    """Theorem-1 rows: lower confidence bound / bound against ``c_row = k/(k*(β/α)²)``, one panel per
+    hypothesis. A point above 1 refutes every ``C ≤ c_row``: the largest C refuted is the rightmost
+    point above the line."""
+    rows = table[table["bound"] == "theorem1"]
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), squeeze=False)
+    for ax, hypothesis in zip(axes[0], ("paper", "relaxed")):
+        panel = rows[(rows["hypothesis"] == hypothesis) & rows["c_row"].notna() & (rows["bound_value"] > 0)]
+        for (family, solver), group in panel.groupby(["family", "solver"]):
+            ratio = np.maximum(group["observed_lcb"] / group["bound_value"], 1e-12)
+            ax.scatter(group["c_row"], _loggable(ratio), s=10, marker=SOLVER_MARKERS.get(solver, "o"),
+                       alpha=0.7, label=f"{FAMILY_LABELS.get(family, family)}, {solver}")
+        ax.axhline(1.0, color="k", ls="--", lw=1)
+        if len(panel):
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.legend(fontsize=6)
+        ax.set_xlabel("c_row = k/(k*·(β/α)²)")
+        ax.set_ylabel("LCB of E[gap] / (ε + 16σ²/α)")
+        ax.set_title(f"{hypothesis} hypothesis: above 1 refutes C ≤ c_row", fontsize=9)
     return _save(fig, path)
 
 

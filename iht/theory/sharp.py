@@ -97,7 +97,7 @@ def slope_verdicts(frame: pd.DataFrame, delta: float) -> pd.DataFrame:
             verdict = "vacuous"
         elif reasons:
             verdict = "violated"
-        elif bound[-1] >= row.gap0:
+        elif np.max(bound) >= row.gap0:
             verdict = "uninformative"
         else:
             verdict = "verified"

@@ -80,6 +80,7 @@ def run_verify(out: Path | str = DEFAULT_OUT, config: VerifyConfig | None = None
     paths["ratios"] = figures.ratio_figure(grid.table, out / "ratios.png")
     paths["noise_slope"] = figures.slope_figure(grid.slopes, out / "noise_slope.png")
     paths["iterations_figure"] = figures.iteration_figure(grid.iterations, out / "iterations.png")
+    paths["refuted_c_figure"] = figures.refuted_c_figure(grid.table, out / "refuted_c.png")
     paths["phase_transition_figure"] = figures.phase_transition_figure(phase, out / "phase_transition.png")
     figure_names = [p.name for key, p in paths.items() if p.suffix == ".png"]
     seconds = time.perf_counter() - start

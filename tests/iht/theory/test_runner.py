@@ -30,7 +30,7 @@ def test_verify_writes_table_figures_report_and_config(verify_run):
     out, _ = verify_run
     for name in ("table.csv", "curves.csv", "slopes.csv", "iterations.csv", "refuted_c.csv",
                  "phase_transition.csv", "report.md", "config.json", "convergence.png", "ratios.png",
-                 "noise_slope.png", "iterations.png", "phase_transition.png"):
+                 "noise_slope.png", "iterations.png", "refuted_c.png", "phase_transition.png"):
         assert (out / name).stat().st_size > 0, name
     assert (out / "ratios.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     record = json.loads((out / "config.json").read_text())
