@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -208,3 +210,21 @@ def test_invalid_config_values_are_named(values, message):
 
 def test_paper_schedule_runs_from_its_minimum():
     assert TrainConfig(epochs=20).build_schedule().epochs == 20
+
+
+def test_without_torch_iht_works_and_acdc_says_how_to_install(tmp_path):
+    """Packaging: `pip install .` gives the numpy-only iht; acdc needs the `torch` extra."""
+    script = tmp_path / "no_torch.py"
+    script.write_text(
+        "import sys\n"
+        "sys.modules['torch'] = None  # as if torch were not installed\n"
+        "from iht import cli\n"
+        "assert cli.main(['demo', '--threads', '1', '--sparsity', '2']) == 2\n"
+        "try:\n"
+        "    import acdc\n"
+        "except ModuleNotFoundError as error:\n"
+        "    print(error)\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
+    assert done.stdout == ("acdc needs torch, which is not installed: pip install 'acdc-iht[torch]' (in a "
+                           "clone, ./dev setup installs the pinned CPU build)\n")
+    assert done.stderr == "error: sparsity must be in [0, 1) (fraction of zeros); got sparsity=2.0\n"
