@@ -93,6 +93,17 @@ def _owner(model: nn.Module, param_name: str) -> tuple[nn.Module, str]:
     return (model.get_submodule(module_name) if module_name else model), attr
 
 
+def mask_free_state(model: nn.Module) -> dict[str, torch.Tensor]:
+    """A copy of ``model.state_dict()`` without the mask buffers: it loads into a fresh architecture.
+
+    The snapshot of every output model (trainer and language-model loop alike). A mask buffer is an entry
+    ``<parameter>_mask`` of a parameter of ``model`` (see :class:`WeightMasks`); other entries are kept.
+    Load it back into the masked model with ``load_state_dict(state, strict=False)``.
+    """
+    masks = {name + MASK_SUFFIX for name, _ in model.named_parameters(remove_duplicate=False)}
+    return {k: v.detach().clone() for k, v in model.state_dict().items() if k not in masks}
+
+
 class WeightMasks:
     """Bool keep-masks of named weights, registered as ``<weight>_mask`` buffers of ``model``.
 
@@ -180,11 +191,6 @@ class WeightMasks:
         with torch.no_grad():
             for name, weight in self.weights.items():
                 weight.mul_(self.multiplier(name))
-
-    def model_state(self) -> dict[str, torch.Tensor]:
-        """A copy of ``model.state_dict()`` without the mask buffers (loads into a fresh architecture)."""
-        buffers = {name + MASK_SUFFIX for name in self.weights}
-        return {k: v.detach().clone() for k, v in self.model.state_dict().items() if k not in buffers}
 
     def density(self) -> tuple[float, dict[str, float]]:
         """Kept fraction overall (over all masked weights) and per weight."""

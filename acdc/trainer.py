@@ -49,7 +49,9 @@ from acdc.analysis import count_stayed_zero, with_corrupt_labels, zero_masks
 from acdc.config import PROJECTION_METHODS, TrainConfig, git_revision
 from acdc.data import Splits, load_splits
 from acdc.distributed import init_from_env
+from acdc.finetune import finetune_epochs, start_finetune_epoch
 from acdc.flops import RunFlops, count_flops
+from acdc.masks import mask_free_state
 from acdc.methods import build_controller
 from acdc.models import build_classifier
 from acdc.optim import build_optimizer
@@ -177,8 +179,8 @@ class Trainer:
             self.splits, self.memorization = with_corrupt_labels(self.splits, config.corrupt_labels,
                                                                  config.seed)
         self.budget_epochs = config.epochs
-        finetune_epochs = len(config.build_schedule().spans[-1]) if config.dense_finetune else 0
-        self.total_epochs = self.budget_epochs + finetune_epochs
+        finetune = len(finetune_epochs(config.build_schedule())) if config.dense_finetune else 0
+        self.total_epochs = self.budget_epochs + finetune
         sample_shape = tuple(self.splits.train.tensors[0].shape[1:])
         with torch.random.fork_rng(devices=[]):  # seeded initialisation; the caller's global RNG untouched
             torch.manual_seed(config.seed)
@@ -279,7 +281,9 @@ class Trainer:
             record = self.controller.start_epoch(epoch)
             phase = record.phase
         else:
-            self._start_finetune_epoch(epoch)
+            lrs = [row["lr"] for row in self.metrics]
+            start_finetune_epoch(self.controller, epoch - self.budget_epochs, lrs,
+                                 self.outputs["best_dense"]["state_dict"])
             record, phase = self.controller.record(epoch), FINETUNE
         lr = self.optimizer.param_groups[0]["lr"]
         zeros_at_start = zero_masks(self.controller.masks.weights)
@@ -314,15 +318,6 @@ class Trainer:
         if self.memorization is None:
             return {"memorized_true_acc": None, "memorized_corrupt_acc": None}
         return self.memorization.accuracy(self.model)
-
-    def _start_finetune_epoch(self, epoch: int) -> None:
-        """Dense fine-tune: from the best dense model, at the LR of the final compressed phase's epochs."""
-        if epoch == self.budget_epochs:
-            self.model.load_state_dict(self.outputs["best_dense"]["state_dict"], strict=False)
-            self.controller.decompress_()
-        offset = self.total_epochs - self.budget_epochs
-        for group in self.optimizer.param_groups:
-            group["lr"] = self.metrics[epoch - offset]["lr"]
 
     def _train(self, epoch: int, phase: str) -> tuple[float, float]:
         self.net.train()
@@ -366,7 +361,7 @@ class Trainer:
         return sum(zeros.values()) / sum(sizes.values()), {n: zeros[n] / sizes[n] for n in zeros}
 
     def _keep_outputs(self, epoch: int, phase: str, val_acc: float) -> None:
-        snapshot = {"epoch": epoch, "val_acc": val_acc, "state_dict": self.controller.masks.model_state()}
+        snapshot = {"epoch": epoch, "val_acc": val_acc, "state_dict": mask_free_state(self.model)}
         if phase == Phase.DENSE.value:
             self.outputs["last_dense"] = snapshot
             best = self.outputs.get("best_dense")

@@ -25,7 +25,8 @@ from torch import nn
 
 from acdc import ACDCController, Schedule
 from acdc.data import lm_batches
-from acdc.masks import MASK_SUFFIX
+from acdc.finetune import finetune_epochs, start_finetune_epoch
+from acdc.masks import mask_free_state
 from iht.projection import Projection
 
 DENSE, FINETUNE = "dense", "dense-finetune"
@@ -54,11 +55,6 @@ def token_stream(data: torch.Tensor, seq_len: int) -> Iterator[tuple[torch.Tenso
     """The ``(input, target)`` windows of :func:`acdc.data.lm_batches` over ``data``, repeated forever."""
     while True:
         yield from lm_batches(data, seq_len)
-
-
-def snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
-    """A copy of ``model.state_dict()`` without mask buffers."""
-    return {k: v.detach().clone() for k, v in model.state_dict().items() if not k.endswith(MASK_SUFFIX)}
 
 
 def language_loss(model: nn.Module, tokens: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -119,17 +115,14 @@ def train_lm(model: nn.Module, train: torch.Tensor, val: torch.Tensor, schedule:
         scheduler.step()
         rows[-1]["val_ppl"] = perplexity(model, val, recipe.seq_len, recipe.eval_windows)
         if phase == DENSE and rows[-1]["val_ppl"] < best:
-            best, states["best_dense"] = rows[-1]["val_ppl"], snapshot(model)
-    states["final"] = snapshot(model)
+            best, states["best_dense"] = rows[-1]["val_ppl"], mask_free_state(model)
+    states["final"] = mask_free_state(model)
     if controller is not None:
-        model.load_state_dict(states["best_dense"], strict=False)
-        controller.decompress_()
-        for span_epoch in range(schedule.spans[-1].start, schedule.epochs):
-            for group in optimizer.param_groups:
-                group["lr"] = rows[span_epoch]["lr"]
+        for index in range(len(finetune_epochs(schedule))):
+            start_finetune_epoch(controller, index, [row["lr"] for row in rows], states["best_dense"])
             rows.append(_train_epoch(model, optimizer, stream, recipe, controller, len(rows), FINETUNE))
             rows[-1]["val_ppl"] = perplexity(model, val, recipe.seq_len, recipe.eval_windows)
-        states["finetuned_dense"] = snapshot(model)
+        states["finetuned_dense"] = mask_free_state(model)
         controller.close()
     return LMRun(rows, states)
 

@@ -1,10 +1,11 @@
-"""WeightMasks: the cached dtype multipliers of the sparse-phase hot path follow every change of a mask."""
+"""WeightMasks: the cached dtype multipliers of the sparse-phase hot path follow every change of a mask;
+the mask-free snapshot of a model."""
 
 from __future__ import annotations
 
 import torch
 
-from acdc.masks import WeightMasks, prunable_weights
+from acdc.masks import WeightMasks, mask_free_state, prunable_weights
 from tests.acdc.helpers import tiny_net
 
 
@@ -60,3 +61,18 @@ def test_multiplier_follows_the_weight_dtype_and_the_gradient_is_masked_out_of_p
     masked = masks.mask_gradient(name, grad)
     assert torch.equal(masked != 0, chosen[name])
     assert torch.equal(grad, torch.ones_like(grad))
+
+
+def test_mask_free_state_drops_exactly_the_mask_buffers_and_loads_into_a_fresh_model():
+    model, masks = _masks()
+    masks.set_(_random_masks(masks, 1))
+    masks.apply_()
+    state = mask_free_state(model)
+    assert set(state) == set(tiny_net().state_dict())  # BatchNorm's running statistics are kept
+    assert set(model.state_dict()) - set(state) == {"0.weight_mask", "4.weight_mask"}
+    fresh = tiny_net(seed=7)
+    fresh.load_state_dict(state)
+    assert all(torch.equal(fresh.state_dict()[k], v) for k, v in state.items())
+    with torch.no_grad():
+        masks.weights["0.weight"].add_(1.0)
+    assert not torch.equal(state["0.weight"], masks.weights["0.weight"])  # a copy, not a view
