@@ -296,14 +296,18 @@ class ACDCController(SparsityController):
 
     Parameters
     ----------
-    model, optimizer, exclude, prunable_types
+    model, optimizer
         As in :class:`SparsityController`.
     schedule : Schedule
         Phase of every epoch (:func:`acdc.schedule.paper_schedule` for the paper's recipe).
     projection : Projection
         Compression operator applied at the start of each compressed phase, e.g.
         ``TopK(sparsity=0.9)`` (global magnitude, the paper's default), ``LayerwiseTopK``,
-        ``ERKTopK`` or ``NM(2, 4)`` from :mod:`iht.projection`.
+        ``ERKTopK`` or ``NM(2, 4)`` from :mod:`iht.projection` (by name: :data:`iht.projection.PROJECTIONS`).
+    exclude : iterable of str, keyword-only
+        Layers kept dense, by module or weight name, e.g. ``("conv1", "fc")``.
+    prunable_types : tuple of module types, keyword-only
+        Module types whose weight AC/DC prunes (default :data:`~acdc.masks.PRUNABLE_TYPES`).
 
     References
     ----------
@@ -313,9 +317,10 @@ class ACDCController(SparsityController):
 
     def __init__(
         self, model: nn.Module, optimizer: torch.optim.Optimizer, schedule: Schedule,
-        projection: Projection, **kwargs: Any,
+        projection: Projection, *, exclude: Iterable[str] = (),
+        prunable_types: tuple[type[nn.Module], ...] = PRUNABLE_TYPES,
     ) -> None:
-        super().__init__(model, optimizer, **kwargs)
+        super().__init__(model, optimizer, exclude=exclude, prunable_types=prunable_types)
         self.schedule = schedule
         self.projection = projection
 

@@ -22,7 +22,8 @@ from acdc.baselines import DenseController, GMPController, RigLController, Stati
 from acdc.config import TrainConfig
 from acdc.controller import ACDCController, SparsityController
 from acdc.errors import check_choice
-from iht.projection import build_projection
+from iht.projection import Projection, build_projection
+from iht.projection.registry import pattern_sparsities
 
 Builder = Callable[[TrainConfig, nn.Module, torch.optim.Optimizer, int], SparsityController]
 
@@ -43,10 +44,21 @@ def build_dense(config: TrainConfig, model: nn.Module, optimizer: torch.optim.Op
 def build_gmp(config: TrainConfig, model: nn.Module, optimizer: torch.optim.Optimizer,
               steps_per_epoch: int) -> SparsityController:
     """GMP with the configured projection, pruning every ``update_interval`` steps between
-    :meth:`TrainConfig.gmp_epochs`."""
+    :meth:`TrainConfig.gmp_epochs`.
+
+    A projection that exists only at some sparsities (N:M, see :func:`~iht.projection.registry.
+    pattern_sparsities`) cannot follow the cubic ramp: GMP applies its pattern at ``config.sparsity``
+    at every pruning step (one-shot pruning at the start epoch, then fine-tuning).
+    """
     start, end = config.gmp_epochs()
-    return GMPController(model, optimizer, config.sparsity, partial(build_projection, config.projection),
-                         start, end, steps_per_epoch, config.update_interval, exclude=config.exclude)
+    projection: Callable[[float], Projection] | Projection
+    if pattern_sparsities(config.projection) is None:
+        projection = partial(build_projection, config.projection)
+    else:
+        projection = build_projection(config.projection, config.sparsity)
+    return GMPController(model, optimizer, sparsity=config.sparsity, projection=projection, start_epoch=start,
+                         end_epoch=end, steps_per_epoch=steps_per_epoch, interval=config.update_interval,
+                         exclude=config.exclude)
 
 
 def _mask_generator(model: nn.Module, seed: int) -> torch.Generator:

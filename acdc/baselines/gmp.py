@@ -13,14 +13,14 @@ zero (masked gradients, masks re-applied after each step), so the masks only shr
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
 
 import torch
 from torch import nn
 
 from acdc.controller import SparsityController
 from acdc.errors import check_int
+from acdc.masks import PRUNABLE_TYPES
 from acdc.schedule import Phase
 from iht.projection import Projection
 
@@ -48,20 +48,26 @@ class GMPController(SparsityController):
 
     Parameters
     ----------
-    model, optimizer, exclude, prunable_types
+    model, optimizer
         As in :class:`~acdc.controller.SparsityController`.
-    sparsity : float
+    sparsity : float, keyword-only
         Target sparsity ``s_f`` (the initial sparsity ``s_i`` is 0).
-    projection : callable float -> Projection
+    projection : callable float -> Projection, or Projection, keyword-only
         Magnitude projection at a sparsity, e.g. ``lambda s: TopK(sparsity=s)`` (global) or
-        ``LayerwiseTopK`` (Zhu & Gupta's per-layer pruning).
-    start_epoch, end_epoch : int
+        ``LayerwiseTopK`` (Zhu & Gupta's per-layer pruning). A :class:`~iht.projection.Projection`
+        itself (a pattern that owns its sparsity, e.g. ``NM(2, 4)``) has no ramp: every pruning step
+        applies it as is, so the weights reach its pattern at the start epoch (one-shot pruning).
+    start_epoch, end_epoch : int, keyword-only
         Pruning starts at the first step of ``start_epoch`` and reaches ``sparsity`` at the first step
         of ``end_epoch``; the epochs from ``end_epoch`` on fine-tune at the fixed mask.
-    steps_per_epoch : int
+    steps_per_epoch : int, keyword-only
         Optimiser steps per epoch (converts the epochs to steps).
-    interval : int
+    interval : int, keyword-only
         Steps between pruning steps, ``Δt``.
+    exclude : iterable of str, keyword-only
+        Layers kept dense, by module or weight name, e.g. ``("conv1", "fc")``.
+    prunable_types : tuple of module types, keyword-only
+        Module types whose weight GMP prunes (default :data:`~acdc.masks.PRUNABLE_TYPES`).
 
     References
     ----------
@@ -70,14 +76,15 @@ class GMPController(SparsityController):
     """
 
     def __init__(
-        self, model: nn.Module, optimizer: torch.optim.Optimizer, sparsity: float,
-        projection: Callable[[float], Projection], start_epoch: int, end_epoch: int, steps_per_epoch: int,
-        interval: int, **kwargs: Any,
+        self, model: nn.Module, optimizer: torch.optim.Optimizer, *, sparsity: float,
+        projection: Callable[[float], Projection] | Projection, start_epoch: int, end_epoch: int,
+        steps_per_epoch: int, interval: int, exclude: Iterable[str] = (),
+        prunable_types: tuple[type[nn.Module], ...] = PRUNABLE_TYPES,
     ) -> None:
         check_int(start_epoch, "start_epoch", 0)
         check_int(end_epoch, "end_epoch", start_epoch + 1)
         check_int(steps_per_epoch, "steps_per_epoch", 1)
-        super().__init__(model, optimizer, **kwargs)
+        super().__init__(model, optimizer, exclude=exclude, prunable_types=prunable_types)
         self.sparsity = sparsity
         self.projection = projection
         self.ramp_start_epoch = start_epoch
@@ -88,6 +95,12 @@ class GMPController(SparsityController):
     def sparsity_at(self, step: int) -> float:
         """Scheduled sparsity after ``step`` optimiser steps."""
         return gmp_sparsity(step, self.sparsity, self.start_step, self.end_step - self.start_step)
+
+    def projection_at(self, step: int) -> Projection:
+        """Projection of the pruning step after ``step`` steps: at :meth:`sparsity_at`, or the fixed one."""
+        if isinstance(self.projection, Projection):
+            return self.projection
+        return self.projection(self.sparsity_at(step))
 
     def is_pruning_step(self, step: int) -> bool:
         """Whether the masks are recomputed after ``step`` steps: ``t_0 + j Δt <= t_end``, and ``t_end``."""
@@ -100,7 +113,7 @@ class GMPController(SparsityController):
     def on_epoch_start(self, epoch: int, phase: Phase) -> None:
         """Dense before the start epoch; at its first step, the first pruning (to ``s_i = 0``)."""
         if phase is Phase.COMPRESSED and self.phase is not Phase.COMPRESSED:
-            self.compress_(self.projection(self.sparsity_at(self.step)))
+            self.compress_(self.projection_at(self.step))
         elif self.phase is None:
             self.phase = Phase.DENSE
 
@@ -108,4 +121,4 @@ class GMPController(SparsityController):
         """Re-apply the masks, then prune to the scheduled sparsity at pruning steps."""
         super().after_step()
         if self.sparse and self.step > self.start_step and self.is_pruning_step(self.step):
-            self.compress_(self.projection(self.sparsity_at(self.step)))
+            self.compress_(self.projection_at(self.step))

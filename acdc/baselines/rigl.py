@@ -17,7 +17,7 @@ The dense gradient is kept only at update steps; FLOPs accounting charges those 
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Iterable
 
 import torch
 from torch import nn
@@ -25,6 +25,7 @@ from torch import nn
 from acdc.baselines.static import StaticSparseController
 from acdc.controller import broadcast_from_rank0
 from acdc.errors import check_int, check_real
+from acdc.masks import PRUNABLE_TYPES
 
 
 def cosine_drop_fraction(step: int, alpha: float, end_step: int) -> float:
@@ -71,7 +72,7 @@ class RigLController(StaticSparseController):
 
     Parameters
     ----------
-    model, optimizer, sparsity, distribution, generator, exclude, prunable_types
+    model, optimizer, sparsity, distribution, generator
         As in :class:`~acdc.baselines.static.StaticSparseController` (the initial mask).
     interval : int
         Steps between mask updates, ``ΔT`` (RigL: 100).
@@ -79,6 +80,10 @@ class RigLController(StaticSparseController):
         Initial drop fraction ``α`` in ``(0, 1]`` (RigL: 0.3).
     end_step : int
         ``T_end``: the last update is the last multiple of ``ΔT`` before it (RigL: 75% of training).
+    exclude : iterable of str, keyword-only
+        Layers kept dense, by module or weight name (RigL keeps the first layer dense).
+    prunable_types : tuple of module types, keyword-only
+        Module types whose weight is sparse (default :data:`~acdc.masks.PRUNABLE_TYPES`).
 
     References
     ----------
@@ -88,9 +93,11 @@ class RigLController(StaticSparseController):
 
     def __init__(
         self, model: nn.Module, optimizer: torch.optim.Optimizer, sparsity: float, distribution: str,
-        generator: torch.Generator, *, interval: int, drop_fraction: float, end_step: int, **kwargs: Any,
+        generator: torch.Generator, *, interval: int, drop_fraction: float, end_step: int,
+        exclude: Iterable[str] = (), prunable_types: tuple[type[nn.Module], ...] = PRUNABLE_TYPES,
     ) -> None:
-        super().__init__(model, optimizer, sparsity, distribution, generator, **kwargs)
+        super().__init__(model, optimizer, sparsity, distribution, generator, exclude=exclude,
+                         prunable_types=prunable_types)
         self.interval = check_int(interval, "interval", 1)
         self.drop_fraction = check_real(drop_fraction, "drop_fraction", 0.0, 1.0, strict=True)
         self.end_step = check_int(end_step, "end_step", 1)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
 
 import torch
 from torch import nn
 
 from acdc.controller import SparsityController
+from acdc.masks import PRUNABLE_TYPES
 from acdc.schedule import Phase
 from iht.projection import RandomMask
 
@@ -20,7 +21,7 @@ class StaticSparseController(SparsityController):
 
     Parameters
     ----------
-    model, optimizer, exclude, prunable_types
+    model, optimizer
         As in :class:`~acdc.controller.SparsityController`.
     sparsity : float
         Fraction of zeros over all prunable weights.
@@ -29,6 +30,10 @@ class StaticSparseController(SparsityController):
         the positions inside a layer are uniformly random.
     generator : torch.Generator
         Draws the mask; it must live on the weights' device.
+    exclude : iterable of str, keyword-only
+        Layers kept dense, by module or weight name, e.g. ``("conv1", "fc")``.
+    prunable_types : tuple of module types, keyword-only
+        Module types whose weight is sparse (default :data:`~acdc.masks.PRUNABLE_TYPES`).
 
     References
     ----------
@@ -38,9 +43,10 @@ class StaticSparseController(SparsityController):
 
     def __init__(
         self, model: nn.Module, optimizer: torch.optim.Optimizer, sparsity: float, distribution: str,
-        generator: torch.Generator, **kwargs: Any,
+        generator: torch.Generator, *, exclude: Iterable[str] = (),
+        prunable_types: tuple[type[nn.Module], ...] = PRUNABLE_TYPES,
     ) -> None:
-        super().__init__(model, optimizer, **kwargs)
+        super().__init__(model, optimizer, exclude=exclude, prunable_types=prunable_types)
         self.initial_mask = RandomMask(sparsity, generator, distribution)
 
     def phase_at(self, epoch: int) -> Phase:

@@ -7,7 +7,9 @@ projection comparison of ``paper_experiments`` then accept it by that name.
 
 A pattern with a fixed density owns its sparsity: :class:`NMPattern` builds N:M with ``N = M·(1 −
 sparsity)`` and raises :class:`UnsupportedSparsity` (a ``ValueError`` naming the sparsities it has)
-where that is not a whole number from 1 to M. Nothing a builder receives is ignored.
+where that is not a whole number from 1 to M. Nothing a builder receives is ignored. Such a builder
+lists its sparsities with a ``sparsities()`` method (:func:`pattern_sparsities`), so that a caller
+that sweeps the sparsity (GMP's ramp) knows in advance that it cannot.
 """
 
 from __future__ import annotations
@@ -76,6 +78,12 @@ PROJECTIONS: dict[str, ProjectionBuilder] = {
 """Projection builders by name. ``nm`` is N:4 at ``sparsity = 1 − N/4`` (2:4 at 0.5)."""
 
 
+def _builder(name: str) -> ProjectionBuilder:
+    if name not in PROJECTIONS:
+        raise ValueError(f"projection must be one of {sorted(PROJECTIONS)}; got projection={name!r}")
+    return PROJECTIONS[name]
+
+
 def build_projection(name: str, sparsity: float) -> Projection:
     """The projection registered as ``name`` at ``sparsity``.
 
@@ -87,9 +95,14 @@ def build_projection(name: str, sparsity: float) -> Projection:
     TypeError
         If ``sparsity`` is not a real number.
     """
-    if name not in PROJECTIONS:
-        raise ValueError(f"projection must be one of {sorted(PROJECTIONS)}; got projection={name!r}")
-    return PROJECTIONS[name](check_sparsity(sparsity))
+    return _builder(name)(check_sparsity(sparsity))
+
+
+def pattern_sparsities(name: str) -> tuple[float, ...] | None:
+    """The only sparsities at which projection ``name`` exists (its builder's ``sparsities()``, e.g. N:M's
+    ``1 − N/M``); None for a projection that exists at every sparsity in ``[0, 1)``."""
+    sparsities = getattr(_builder(name), "sparsities", None)
+    return None if sparsities is None else sparsities()
 
 
 def projections_at(sparsity: float, names: Iterable[str] | None = None) -> dict[str, Projection]:

@@ -17,8 +17,9 @@ from acdc.baselines import (
     gmp_sparsity,
 )
 from acdc.config import TrainConfig
+from acdc.methods import build_controller
 from acdc.trainer import Trainer
-from iht.projection import TopK, erk_counts, k_from_sparsity
+from iht.projection import NM, TopK, erk_counts, k_from_sparsity
 from tests.acdc.helpers import tiny_config, tiny_net, train_step
 
 STEPS_PER_EPOCH = 4
@@ -51,8 +52,8 @@ def test_gmp_sparsity_is_the_cubic_schedule():
 def test_gmp_prunes_exactly_on_its_cubic_schedule_then_holds_the_mask():
     model = tiny_net()
     optimizer = sgd(model)
-    controller = GMPController(model, optimizer, 0.8, lambda s: TopK(sparsity=s), start_epoch=1, end_epoch=3,
-                               steps_per_epoch=STEPS_PER_EPOCH, interval=3)
+    controller = GMPController(model, optimizer, sparsity=0.8, projection=lambda s: TopK(sparsity=s),
+                               start_epoch=1, end_epoch=3, steps_per_epoch=STEPS_PER_EPOCH, interval=3)
     total = sum(w.numel() for w in controller.masks.weights.values())
     observed = {}
     run_steps(controller, optimizer, 5,
@@ -66,6 +67,25 @@ def test_gmp_prunes_exactly_on_its_cubic_schedule_then_holds_the_mask():
     assert observed == expected  # dense for steps 1-4, pruned at 7, 10 and 12, fixed after
     weights = controller.masks.weights.values()
     assert sum(int(torch.count_nonzero(w)) for w in weights) == k_from_sparsity(total, 0.8)
+
+
+def test_gmp_arguments_are_keyword_only():
+    model = tiny_net()
+    with pytest.raises(TypeError, match="positional argument"):
+        GMPController(model, sgd(model), 0.8, lambda s: TopK(sparsity=s), 1, 3, STEPS_PER_EPOCH, 3)
+
+
+def test_gmp_with_nm_applies_the_pattern_at_every_pruning_step(tmp_path):
+    config = tiny_config(tmp_path, method="gmp", projection="nm", sparsity=0.5, epochs=3, update_interval=3,
+                         gmp_start_fraction=1 / 3, gmp_end_fraction=1.0, exclude=("0",))
+    model = tiny_net()  # its convolution has one input channel: no group of 4, kept dense
+    optimizer = sgd(model)
+    controller = build_controller(config, model, optimizer, STEPS_PER_EPOCH)
+    assert controller.projection == NM(2, 4)  # N:M has no ramp: its pattern from the first pruning step
+    observed = []
+    run_steps(controller, optimizer, 3, lambda: observed.append(sum(kept(controller).values())))
+    total = sum(w.numel() for w in controller.masks.weights.values())
+    assert observed == [total] * STEPS_PER_EPOCH + [total // 2] * 2 * STEPS_PER_EPOCH
 
 
 def test_static_mask_never_changes_and_follows_its_distribution():

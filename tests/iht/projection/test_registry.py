@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from iht.projection import NM, PROJECTIONS, ERKTopK, LayerwiseTopK, TopK, build_projection, projections_at
-from iht.projection.registry import NMPattern, UnsupportedSparsity
+from iht.projection.registry import NMPattern, UnsupportedSparsity, pattern_sparsities
 
 
 def test_registry_builds_each_projection_at_the_sparsity_it_is_given():
@@ -59,3 +59,10 @@ def test_a_registered_builder_is_built_by_name(monkeypatch):
     assert build_projection("half-global", 0.8) == TopK(sparsity=0.4)
     assert "half-global" in projections_at(0.8)
 
+
+
+def test_pattern_sparsities_lists_those_of_a_pattern_that_owns_its_sparsity():
+    assert pattern_sparsities("nm") == (0.0, 0.25, 0.5, 0.75)
+    assert pattern_sparsities("global") is None
+    with pytest.raises(ValueError, match=r"projection must be one of .*; got projection='magnitude'"):
+        pattern_sparsities("magnitude")
