@@ -131,8 +131,8 @@ class MinibatchOracle:
         n, b = objective.n_samples, self.batch_size
         t = min(check_int(t, "t", 1), objective.dim)
         squares = objective.features ** 2
-        row_max = objective.curvature_max * float(np.partition(squares, -t, axis=1)[:, -t:]
-                                                  .sum(axis=1).max())
+        squares.partition(objective.dim - t, axis=1)  # in place: the t largest of each row last
+        row_max = objective.curvature_max * float(squares[:, -t:].sum(axis=1).max())
         beta = truncated_power_operator(objective.bound_vector, objective.dim, t,
                                         np.random.default_rng(rng))
         if n == 1:

