@@ -15,8 +15,13 @@ Convention: 1 multiply-add = 2 FLOPs, which reproduces the published dense costs
 ==========================  ==================================================================
 
 The formulas, with their derivations, are in :mod:`acdc.flops.formulas`; which module type uses
-which is in :mod:`acdc.flops.module_costs`, and tensor operations written in a ``forward`` (residual
-adds, matmul, attention) are counted as :mod:`acdc.flops.functional_costs` explains.
+which is in :mod:`acdc.flops.module_costs` (``transformers``' ``Conv1D`` included, its dot products
+running along the input-feature axis of :mod:`acdc.weight_axes`), and tensor operations written in a
+``forward`` (residual adds, matmul, attention, ``F.linear`` on a custom layer's parameter) are counted
+as :mod:`acdc.flops.functional_costs` explains. :attr:`FlopsCount.product_flops` are the operations
+``torch.utils.flop_counter.FlopCounterMode`` counts (convolutions and matrix products); a training
+step measured with it is ``3 ×`` those, less the first layer's input gradient that autograd skips
+on image models (tests/acdc/test_flops_thirdparty.py).
 """
 
 from acdc.flops.counter import COLUMNS, FlopsCount, count_flops

@@ -7,8 +7,14 @@ and records a row per operation call:
 * modules with a formula (:data:`~acdc.flops.module_costs.MODULE_COSTS`) through forward hooks;
   their inner calls are not counted again;
 * tensor operations written in a ``forward`` (residual adds, explicit matmul and attention,
-  functional activations) through :class:`~acdc.flops.functional_costs.FunctionalCounter`,
-  attributed to the innermost module running, as ``<module>.<op>`` (``layer1.0.add``).
+  functional activations, ``F.linear`` on a custom layer's parameter) through
+  :class:`~acdc.flops.functional_costs.FunctionalCounter`, attributed to the innermost module running,
+  as ``<module>.<op>`` (``layer1.0.add``).
+
+A module type is *unknown* when a module of that type, with no formula of its own, makes a call that
+does floating-point work and has no formula (``F.softplus``, ``F.conv_transpose2d``, a reduction).
+Containers, reshapes, dropout and modules whose work is all counted (a block that owns a layer-scale
+parameter and multiplies by it) are not. All unknown types are reported together, in one warning.
 
 Sparse FLOPs: a term that multiplies a weight costs ``density · weighted`` (a zero weight needs no
 multiply-add, Hoefler et al. 2021; RigL and AC/DC count sparse inference FLOPs this way);
@@ -20,7 +26,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -36,7 +42,7 @@ from acdc.flops.errors import (
     check_input_shape,
 )
 from acdc.flops.functional_costs import FunctionalCounter
-from acdc.flops.module_costs import MODULE_COSTS, ZERO_COST_MODULES, Cost, Handler, handler_for
+from acdc.flops.module_costs import MODULE_COSTS, Cost, Handler, handler_for
 from iht.projection.errors import check_same_shape
 
 COLUMNS = (
@@ -48,11 +54,14 @@ COLUMNS = (
     "weighted_flops",
     "density",
     "sparse_flops",
+    "product_flops",
 )
 """Columns of :attr:`FlopsCount.rows`: one row per operation call, in execution order.
 
 ``weight`` is the full parameter name whose density scales ``weighted_flops`` (None for operations
-without a weight); ``sparse_flops = dense_flops - weighted_flops · (1 - density)``.
+without a weight); ``sparse_flops = dense_flops - weighted_flops · (1 - density)``;
+``product_flops`` are the dense FLOPs of the row's convolutions and matrix products (weighted ones and
+products of two activations, see :attr:`FlopsCount.product_flops`).
 """
 
 
@@ -67,12 +76,15 @@ class FlopsCount:
     input_shape : tuple of int
         The counted input shape; ``input_shape[0]`` is the batch size.
     unknown_types : tuple of str
-        Type names of the modules that ran without a formula (their FLOPs may be missing).
+        Type names of the modules that made uncounted calls (their FLOPs are missing or incomplete).
+    uncounted : mapping str -> tuple of str
+        For each of ``unknown_types``, the names of its uncounted calls (``{"Softplus": ("softplus",)}``).
     """
 
     rows: pd.DataFrame
     input_shape: tuple[int, ...]
     unknown_types: tuple[str, ...] = ()
+    uncounted: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def dense_flops(self) -> int:
@@ -83,6 +95,13 @@ class FlopsCount:
     def sparse_flops(self) -> float:
         """Forward FLOPs at the counted densities, for the whole input batch."""
         return float(self.rows["sparse_flops"].sum())
+
+    @property
+    def product_flops(self) -> int:
+        """Dense forward FLOPs of convolutions and matrix products (2 per multiply-add), weights' and
+        activations' (attention scores): the operations ``torch.utils.flop_counter.FlopCounterMode``
+        counts, biases, normalisation and activations excluded."""
+        return int(self.rows["product_flops"].sum())
 
     @property
     def weights(self) -> tuple[str, ...]:
@@ -132,13 +151,14 @@ class FlopsCount:
 class _Recorder:
     """Forward hooks that track the running module and turn module calls into rows."""
 
-    def __init__(self, model: nn.Module, costs: Mapping[type[nn.Module], Handler]) -> None:
+    def __init__(self, model: nn.Module, costs: Mapping[type[nn.Module] | str, Handler]) -> None:
         self.model = model
         self.costs = costs
-        self.stack: list[str] = []
+        self.stack: list[tuple[str, str]] = []  # (name, type name) of the running modules
         self.counted_depth = 0
         self.entries: list[tuple[str, str, tuple[int, ...], Cost]] = []
-        self.unknown: dict[str, None] = {}
+        self.uncounted: dict[str, dict[str, None]] = {}
+        self.parameters = {id(p): name for name, p in reversed(_all_parameters(model).items())}
 
     @contextmanager
     def hooks(self) -> Iterator[None]:
@@ -155,9 +175,7 @@ class _Recorder:
 
     def _enter(self, name: str, handler: Handler | None):
         def hook(module: nn.Module, args: tuple) -> None:
-            if self.counted_depth == 0 and handler is None and _is_unknown(module):
-                self.unknown[type(module).__name__] = None
-            self.stack.append(name)
+            self.stack.append((name, type(module).__name__))
             self.counted_depth += handler is not None
 
         return hook
@@ -177,19 +195,19 @@ class _Recorder:
 
         return hook
 
-    def record_functional(self, label: str, flops: int, output: Any) -> None:
-        owner = self.stack[-1] if self.stack else ""
-        self.entries.append((_join(owner, label), label, _shape(output), Cost(fixed=flops)))
+    def record_functional(self, label: str, cost: Cost, output: Any) -> None:
+        owner = self.stack[-1][0] if self.stack else ""
+        self.entries.append((_join(owner, label), label, _shape(output), cost))
+
+    def record_uncounted(self, operation: str) -> None:
+        owner = self.stack[-1][1] if self.stack else type(self.model).__name__
+        self.uncounted.setdefault(owner, {})[operation] = None
+
+    def parameter_name(self, tensor: Any) -> str | None:
+        return self.parameters.get(id(tensor)) if isinstance(tensor, nn.Parameter) else None
 
     def outside_counted_modules(self) -> bool:
         return self.counted_depth == 0
-
-
-def _is_unknown(module: nn.Module) -> bool:
-    if isinstance(module, ZERO_COST_MODULES):
-        return False
-    has_children = next(module.children(), None) is not None
-    return not has_children or next(module.parameters(recurse=False), None) is not None
 
 
 def _join(prefix: str, name: str) -> str:
@@ -199,7 +217,7 @@ def _join(prefix: str, name: str) -> str:
 def _qualify(module_name: str, cost: Cost) -> Cost:
     if cost.weight is None or not module_name:
         return cost
-    return Cost(cost.weighted, cost.fixed, f"{module_name}.{cost.weight}", cost.part)
+    return Cost(cost.weighted, cost.fixed, f"{module_name}.{cost.weight}", cost.part, cost.products)
 
 
 def _shape(output: Any) -> tuple[int, ...]:
@@ -265,7 +283,7 @@ def count_flops(
     *,
     skip_zero_weights: bool = False,
     strict: bool = False,
-    module_costs: Mapping[type[nn.Module], Handler] | None = None,
+    module_costs: Mapping[type[nn.Module] | str, Handler] | None = None,
     input_dtype: torch.dtype = torch.float32,
 ) -> FlopsCount:
     """Count the forward FLOPs of ``model`` on an input of ``input_shape``, per operation call.
@@ -287,11 +305,12 @@ def count_flops(
     skip_zero_weights : bool, default False
         If True, a weight without a mask has the density of its nonzero entries; otherwise 1.
     strict : bool, default False
-        If True, modules without a formula raise :class:`UnknownLayerError`; otherwise an
-        :class:`UnknownLayerWarning` lists their types and their FLOPs are left out.
-    module_costs : mapping type -> handler, optional
-        Extra or overriding formulas, ``handler(module, args, kwargs, output) -> list[Cost]``
-        (see :mod:`acdc.flops.module_costs`).
+        If True, unknown module types (module calls that do floating-point work without a formula,
+        see the module docstring) raise :class:`UnknownLayerError`; otherwise one
+        :class:`UnknownLayerWarning` lists them with their uncounted calls, and those FLOPs are left out.
+    module_costs : mapping type or str -> handler, optional
+        Extra or overriding formulas, ``handler(module, args, kwargs, output) -> list[Cost]``, keyed by
+        module type or by qualified class name (see :mod:`acdc.flops.module_costs`).
     input_dtype : torch.dtype, default torch.float32
         dtype of the zero input; ``torch.long`` for models that take token ids
         (e.g. :class:`~acdc.models.transformer_lm.TransformerLM` at ``input_shape=(1, T)``).
@@ -312,19 +331,27 @@ def count_flops(
     recorder = _Recorder(model, {**MODULE_COSTS, **(module_costs or {})})
     parameter = next(model.parameters(), None)
     x = torch.zeros(shape, dtype=input_dtype, device=parameter.device if parameter is not None else None)
-    counter = FunctionalCounter(recorder.record_functional, recorder.outside_counted_modules)
+    counter = FunctionalCounter(
+        recorder.record_functional, recorder.outside_counted_modules, recorder.parameter_name,
+        recorder.record_uncounted,
+    )
     with eval_mode(model), torch.no_grad(), recorder.hooks(), counter:
         try:
             model(x)
         except RuntimeError as err:
             raise InputShapeError(f"the model cannot run on input_shape={shape}: {err}") from err
-    unknown = tuple(recorder.unknown)
-    if unknown:
-        message = f"no FLOPs formula for module types {list(unknown)}; their FLOPs are missing or incomplete"
+    uncounted = {kind: tuple(operations) for kind, operations in recorder.uncounted.items()}
+    if uncounted:
+        calls = "; ".join(f"{kind}: {', '.join(operations)}" for kind, operations in uncounted.items())
+        message = (
+            f"no FLOPs formula for module types {list(uncounted)}; their FLOPs are missing or incomplete "
+            f"(uncounted calls: {calls})"
+        )
         if strict:
             raise UnknownLayerError(message + " (strict=True); pass module_costs={type: handler} to add them")
         warnings.warn(message, UnknownLayerWarning, stacklevel=2)
-    return FlopsCount(_rows(model, recorder.entries, masks, skip_zero_weights), shape, unknown)
+    rows = _rows(model, recorder.entries, masks, skip_zero_weights)
+    return FlopsCount(rows, shape, tuple(uncounted), uncounted)
 
 
 def _rows(
@@ -340,5 +367,6 @@ def _rows(
         density = densities.get(cost.weight, 1.0)
         dense = cost.weighted + cost.fixed
         sparse = dense - cost.weighted * (1.0 - density)
-        records.append((layer, kind, shape, cost.weight, dense, cost.weighted, density, sparse))
+        products = cost.weighted + cost.products
+        records.append((layer, kind, shape, cost.weight, dense, cost.weighted, density, sparse, products))
     return pd.DataFrame.from_records(records, columns=list(COLUMNS))

@@ -46,6 +46,13 @@ ELEMENTWISE_FLOPS = {
     "add": 1,
     "sub": 1,
     "mul": 1,
+    "div": 1,
+    "neg": 1,
+    "pow": 1,  # one transcendental (x ** p = exp(p log x)), whatever the exponent
+    "exp": 1,
+    "sqrt": 1,
+    "rsqrt": 1,
+    "erf": 1,
 }
 """FLOPs per output element of the element-wise operations, from the formula in each comment."""
 
@@ -115,10 +122,19 @@ def attention_core_flops(batch_heads: int, queries: int, keys: int, head_dim: in
         softmax          softmax cost · L · S      (see ``ELEMENTWISE_FLOPS["softmax"]``)
         weights · V      2 · L · S · d_v
 
-    Attention masks and dropout are not counted.
+    Attention masks and dropout are not counted. The two products are
+    :func:`attention_product_flops`.
     """
     scores = batch_heads * queries * keys
-    return scores * (2 * head_dim + 1 + ELEMENTWISE_FLOPS["softmax"] + 2 * value_dim)
+    return attention_product_flops(batch_heads, queries, keys, head_dim, value_dim) + scores * (
+        1 + ELEMENTWISE_FLOPS["softmax"]
+    )
+
+
+def attention_product_flops(batch_heads: int, queries: int, keys: int, head_dim: int, value_dim: int) -> int:
+    """The two matrix products of :func:`attention_core_flops`: ``2 · L · S · (d + d_v)`` per batch entry
+    and head (scores ``Q Kᵀ`` and weights times ``V``, Vaswani et al. 2017, Eq. 1)."""
+    return 2 * batch_heads * queries * keys * (head_dim + value_dim)
 
 
 def batch_norm_flops(numel: int) -> int:

@@ -3,8 +3,10 @@
 A handler receives the module, its positional and keyword inputs and its output (from a forward
 hook) and returns the list of :class:`Cost` terms of that call. Lookup walks the module's class
 hierarchy, so subclasses (``NonDynamicallyQuantizableLinear``) inherit their parent's formula.
-Module types in :data:`ZERO_COST_MODULES` cost nothing; any other module that runs, has no handler and
-either has no submodules or owns parameters directly is *unknown* and reported by the counter.
+A module without a handler costs what its own ``forward`` computes with torch functions
+(:mod:`acdc.flops.functional_costs`): nothing for containers, reshapes (``Permute``), dropout and
+stochastic depth in eval mode; it is *unknown*, and reported by the counter, only when it makes a call
+that has no formula and does floating-point work.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from torch import Tensor, nn
 from acdc.flops.formulas import (
     adaptive_window_elements,
     attention_core_flops,
+    attention_product_flops,
     batch_norm_flops,
     convolution_flops,
     elementwise_flops,
@@ -26,6 +29,7 @@ from acdc.flops.formulas import (
     normalization_flops,
     pooling_flops,
 )
+from acdc.weight_axes import CONV1D_TYPES, input_feature_axis, qualified_name
 
 
 @dataclass(frozen=True)
@@ -42,12 +46,17 @@ class Cost:
         Name of the weight, relative to the module (``"weight"``, ``"out_proj.weight"``).
     part : str
         Label of the term when a module has several (``"in_proj"``, ``"attention"``), else ``""``.
+    products : int
+        FLOPs of ``fixed`` spent in products of two activations (attention scores ``Q Kᵀ``, weights
+        times ``V``, an explicit ``a @ b``). ``weighted + products`` are the multiply-adds of
+        convolutions and matrix products, the operations ``torch.utils.flop_counter`` counts.
     """
 
     weighted: int = 0
     fixed: int = 0
     weight: str | None = None
     part: str = ""
+    products: int = 0
 
 
 Handler = Callable[[nn.Module, tuple, dict, Any], list[Cost]]
@@ -73,7 +82,10 @@ def _convolution(module: nn.Module, args: tuple, kwargs: dict, output: Any) -> l
 
 
 def _linear(module: nn.Module, args: tuple, kwargs: dict, output: Any) -> list[Cost]:
-    weighted, fixed = linear_flops(output.numel(), module.in_features, module.bias is not None)
+    """``nn.Linear`` (``W (out, in)``) and ``transformers``' ``Conv1D`` (``W (in, out)``): the length of
+    each dot product is the weight's size along :func:`~acdc.weight_axes.input_feature_axis`."""
+    in_features = module.weight.shape[input_feature_axis(module, "weight")]
+    weighted, fixed = linear_flops(output.numel(), in_features, module.bias is not None)
     return [Cost(weighted, fixed, "weight")]
 
 
@@ -98,22 +110,31 @@ def _gelu(module: nn.Module, args: tuple, kwargs: dict, output: Any) -> list[Cos
     return [Cost(fixed=elementwise_flops(output.numel(), op))]
 
 
+def pooling_window_flops(kernel_size: Any, dims: int, output: Any, mode: str) -> int:
+    """Max or average pooling with a fixed ``kernel_size`` (an int or one entry per dimension)."""
+    out = _main_output(output)
+    window = math.prod(kernel_size) if isinstance(kernel_size, (tuple, list)) else kernel_size**dims
+    return pooling_flops(window * out.numel(), out.numel(), mode)
+
+
+def adaptive_pooling_flops(x: Tensor, dims: int, output: Any, mode: str) -> int:
+    """Adaptive max or average pooling of ``x`` over its last ``dims`` dimensions."""
+    out = _main_output(output)
+    leading = x.numel() // math.prod(x.shape[-dims:])
+    window_elements = adaptive_window_elements(leading, x.shape[-dims:], out.shape[-dims:])
+    return pooling_flops(window_elements, out.numel(), mode)
+
+
 def _pooling(mode: str, dims: int) -> Handler:
     def handler(module: nn.Module, args: tuple, kwargs: dict, output: Any) -> list[Cost]:
-        out = _main_output(output)
-        kernel = module.kernel_size
-        window = math.prod(kernel) if isinstance(kernel, tuple) else kernel**dims
-        return [Cost(fixed=pooling_flops(window * out.numel(), out.numel(), mode))]
+        return [Cost(fixed=pooling_window_flops(module.kernel_size, dims, output, mode))]
 
     return handler
 
 
 def _adaptive_pooling(mode: str, dims: int) -> Handler:
     def handler(module: nn.Module, args: tuple, kwargs: dict, output: Any) -> list[Cost]:
-        x, out = args[0], _main_output(output)
-        leading = x.numel() // math.prod(x.shape[-dims:])
-        window_elements = adaptive_window_elements(leading, x.shape[-dims:], out.shape[-dims:])
-        return [Cost(fixed=pooling_flops(window_elements, out.numel(), mode))]
+        return [Cost(fixed=adaptive_pooling_flops(args[0], dims, output, mode))]
 
     return handler
 
@@ -141,15 +162,16 @@ def _multihead_attention(module: nn.Module, args: tuple, kwargs: dict, output: A
         costs = [Cost(weighted, fixed, "in_proj_weight", "in_proj")]
     else:
         costs = [Cost(w, f, f"{n}_proj_weight", f"{n}_proj") for n, (w, f) in projections.items()]
-    core = attention_core_flops(
-        batch * module.num_heads, query_tokens // batch, key_tokens // batch, module.head_dim, module.head_dim
-    )
+    heads, head_dim = batch * module.num_heads, module.head_dim
+    shape = (heads, query_tokens // batch, key_tokens // batch, head_dim, head_dim)
+    products = attention_product_flops(*shape)
+    core = Cost(fixed=attention_core_flops(*shape), part="attention", products=products)
     out_weighted, out_fixed = linear_flops(query_tokens * embed, embed, module.out_proj.bias is not None)
     out_proj = Cost(out_weighted, out_fixed, "out_proj.weight", "out_proj")
-    return [*costs, Cost(fixed=core, part="attention"), out_proj]
+    return [*costs, core, out_proj]
 
 
-MODULE_COSTS: Mapping[type[nn.Module], Handler] = {
+MODULE_COSTS: Mapping[type[nn.Module] | str, Handler] = {
     nn.Conv1d: _convolution,
     nn.Conv2d: _convolution,
     nn.Conv3d: _convolution,
@@ -186,29 +208,16 @@ MODULE_COSTS: Mapping[type[nn.Module], Handler] = {
     nn.AdaptiveAvgPool1d: _adaptive_pooling("avg", 1),
     nn.AdaptiveAvgPool2d: _adaptive_pooling("avg", 2),
     nn.AdaptiveAvgPool3d: _adaptive_pooling("avg", 3),
+    **dict.fromkeys(CONV1D_TYPES, _linear),
 }
-"""Handler of every supported module type (``ReLU6`` is found before its parent ``Hardtanh``)."""
+"""Handler of every supported module type (``ReLU6`` is found before its parent ``Hardtanh``); types of
+packages that are not imported (``transformers``' ``Conv1D``) are keyed by their qualified class name."""
 
-ZERO_COST_MODULES: tuple[type[nn.Module], ...] = (
-    nn.Identity,
-    nn.Flatten,
-    nn.Unflatten,
-    nn.Dropout,
-    nn.Dropout1d,
-    nn.Dropout2d,
-    nn.Dropout3d,
-    nn.AlphaDropout,
-    nn.Embedding,
-    nn.Sequential,
-)
-"""Modules that do no arithmetic at inference (reshapes, dropout in eval mode, table look-ups, and the
-empty ``nn.Sequential()`` that ResNet20 uses as its identity shortcut; a non-empty one is counted
-through its children)."""
-
-
-def handler_for(module: nn.Module, costs: Mapping[type[nn.Module], Handler]) -> Handler | None:
-    """The handler of the nearest class in ``type(module).__mro__`` that ``costs`` lists, or None."""
+def handler_for(module: nn.Module, costs: Mapping[type[nn.Module] | str, Handler]) -> Handler | None:
+    """The handler of the nearest class in ``type(module).__mro__`` that ``costs`` lists (by the class or
+    by its qualified name, :func:`~acdc.weight_axes.qualified_name`), or None."""
     for cls in type(module).__mro__:
-        if cls in costs:
-            return costs[cls]
+        for key in (cls, qualified_name(cls)):
+            if key in costs:
+                return costs[key]
     return None

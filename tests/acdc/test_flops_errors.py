@@ -45,6 +45,66 @@ def test_unknown_layers_warn_with_their_types_or_raise_when_strict():
         count_flops(model, (1, 3, 8, 8), strict=True)
 
 
+class RowSum(nn.Module):
+    def forward(self, x):
+        return x.sum(-1, keepdim=True).expand_as(x)
+
+
+def test_one_warning_lists_every_uncounted_type_with_its_calls():
+    model = nn.Sequential(
+        nn.Conv2d(3, 4, 3), nn.Softplus(), RowSum(), nn.Softplus(), nn.ConvTranspose2d(4, 2, 3)
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        count = count_flops(model, (1, 3, 8, 8))
+    assert [type(w.message) for w in caught] == [UnknownLayerWarning]
+    assert str(caught[0].message) == (
+        "no FLOPs formula for module types ['Softplus', 'RowSum', 'ConvTranspose2d']; their FLOPs are "
+        "missing or incomplete (uncounted calls: Softplus: softplus; RowSum: sum; "
+        "ConvTranspose2d: conv_transpose2d)"
+    )
+    assert count.uncounted == {
+        "Softplus": ("softplus",), "RowSum": ("sum",), "ConvTranspose2d": ("conv_transpose2d",)
+    }
+
+
+class Permute(nn.Module):
+    def forward(self, x):
+        return torch.permute(x, (0, 2, 3, 1))
+
+
+class LayerScale(nn.Module):
+    """Owns a parameter and a child; its only arithmetic, the scaling, is a counted mul."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(4))
+        self.inner = nn.Sequential(nn.Identity())
+
+    def forward(self, x):
+        return self.scale * self.inner(x)
+
+
+class MaskedPositions(nn.Module):
+    """Integer and boolean arithmetic on positions is no floating-point work."""
+
+    def forward(self, x):
+        positions = torch.arange(x.shape[-1])
+        causal = positions[None, :] <= positions[:, None]
+        return x.masked_fill(~causal, 0.0)
+
+
+def test_modules_without_floating_point_work_of_their_own_do_not_warn():
+    model = nn.Sequential(
+        nn.Conv2d(3, 4, 1), Permute(), LayerScale(), nn.Dropout(), nn.Unflatten(1, (2, 2)), nn.Flatten(1, 2),
+        MaskedPositions(), nn.Sequential(),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        count = count_flops(model, (1, 3, 4, 4), strict=True)
+    assert count.rows["layer"].tolist() == ["0", "2.mul"]
+
+
 def test_known_models_do_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from acdc.flops import count_flops
+from acdc.flops import UnknownLayerWarning, count_flops
 
 
 def total(model, shape, **kwargs):
@@ -58,6 +58,10 @@ def test_multihead_attention_matches_hand_count():
     count = count_flops(SelfAttention(), (5, 3, 8))
     flops = dict(zip(count.rows["layer"], count.rows["dense_flops"]))
     assert flops == {"attn.in_proj": 3 * projection, "attn.attention": core, "attn.out_proj": projection}
+    products = dict(zip(count.rows["layer"], count.rows["product_flops"]))
+    scores_and_values = (3 * 2) * 5 * 5 * (2 * 4 + 2 * 4)
+    assert products == {"attn.in_proj": 3 * 2 * 15 * 8 * 8, "attn.attention": scores_and_values,
+                        "attn.out_proj": 2 * 15 * 8 * 8}
     assert set(count.weights) == {"attn.in_proj_weight", "attn.out_proj.weight"}
 
 
@@ -73,7 +77,8 @@ def test_functional_adds_matmul_and_attention_are_counted_in_their_module():
             attended = nn.functional.scaled_dot_product_attention(y, y, y)
             return scores.sum() + attended.sum()
 
-    rows = count_flops(nn.Sequential(Block()), (2, 3, 4)).rows.set_index("layer")
+    with pytest.warns(UnknownLayerWarning, match=r"uncounted calls: Block: sum\)"):
+        rows = count_flops(nn.Sequential(Block()), (2, 3, 4)).rows.set_index("layer")
     assert rows.loc["0.proj", "dense_flops"] == 2 * 24 * 4
     assert rows.loc["0.relu", "dense_flops"] == 24
     assert rows.loc["0.add", "dense_flops"].tolist() == [24, 1]  # the residual, then sum + sum
@@ -106,3 +111,35 @@ def test_training_modes_are_restored():
     model[2].eval()
     count_flops(model, (1, 3))  # batch 1 would fail BatchNorm1d in training mode
     assert [m.training for m in model.modules()] == [True, True, True, False]
+
+
+class CustomLayers(nn.Module):
+    """Plain parameters used through functions (issue 20, item 3): ``F.linear``, ``addmm`` with ``W`` stored
+    (in, out) as in ``transformers``' Conv1D, ``x @ W``, and ``F.conv1d``."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(6, 4))
+        self.b = nn.Parameter(torch.zeros(6))
+        self.w_in_out = nn.Parameter(torch.randn(6, 5))
+        self.w_right = nn.Parameter(torch.randn(5, 3))
+        self.kernel = nn.Parameter(torch.randn(2, 3, 2))
+
+    def forward(self, x):
+        x = nn.functional.linear(x, self.w, self.b)  # (2, 6)
+        x = torch.addmm(self.b[:5], x, self.w_in_out)  # (2, 5)
+        x = x @ self.w_right  # (2, 3)
+        return nn.functional.conv1d(x.unsqueeze(-1).expand(2, 3, 4), self.kernel)  # (2, 2, 3)
+
+
+def test_products_with_a_parameter_are_weighted_terms_of_that_parameter():
+    model = CustomLayers()
+    count = count_flops(model, (2, 4), strict=True)
+    rows = count.rows.set_index("layer")
+    assert rows["weight"].tolist() == ["w", "w_in_out", "w_right", "kernel"]
+    assert rows["weighted_flops"].tolist() == [2 * 12 * 4, 2 * 10 * 6, 2 * 6 * 5, 2 * 12 * 3 * 2]
+    assert rows["dense_flops"].tolist() == [2 * 12 * 4 + 12, 2 * 10 * 6 + 10, 2 * 6 * 5, 2 * 12 * 3 * 2]
+    mask = torch.zeros(6, 5, dtype=torch.bool)
+    mask[:3] = True  # density 0.5
+    masked = count_flops(model, (2, 4), {"w_in_out": mask})
+    assert masked.rows.set_index("layer").loc["addmm", "sparse_flops"] == 0.5 * 2 * 10 * 6 + 10
