@@ -7,13 +7,14 @@ compressed phase. The phases come from the :class:`~iht.schedule.Schedule` that 
 counted here in optimisation steps instead of epochs (:func:`~iht.schedule.paper_schedule` scales
 the paper's recipe to any number of steps >= 20).
 
-Step sizes: two kinds of steps, two smoothness levels
------------------------------------------------------
+Step sizes: three kinds of steps, two smoothness levels
+-------------------------------------------------------
 A compressed step moves ``k`` coordinates, so the restricted smoothness ``β_{2k+3k*}`` of Theorem 1
 bounds its curvature. A step of a decompressed phase of several steps is dense: it diverges unless
 ``η < 2/λ_max(∇²f)`` (``β`` at level ``N``). A decompressed phase of **one** step is followed at once
 by the next compression, so "dense step, then ``P``" is one IHT step ``P(θ − η g)``, whose analysis
-needs only the restricted level: it takes the compressed steps' size.
+needs only the restricted level. Each kind keeps its own step (and line search): the curvature a
+compressed step meets on its support is not the one an IHT step meets across supports.
 
 This is what makes AC/DC work on compressed sensing with ``n ≪ N`` measurements. There a long
 decompressed phase converges towards the interpolating set ``{θ : Aθ = b}``: its displacement from
@@ -54,7 +55,7 @@ DEFAULT_SCHEDULE = paper_schedule(100)
 
 
 class _StepRule:
-    """The step, divergence guard and line search of one kind of step (sparse or dense)."""
+    """The step, divergence guard and line search of one kind of step (see :func:`_step_kind`)."""
 
     def __init__(self, objective: Any, oracle: Any, step: float | None, level: int,
                  theta0: np.ndarray, line_search: bool):
@@ -93,8 +94,8 @@ def acdc_iht(objective: Any, oracle: Any, projection: Any, *,
         here). Default: the paper's recipe in 100 steps (``paper_schedule(100)``).
     step : float, optional
         ``η > 0`` for every step. Default: per kind of step (module docstring), ``1/β`` at level
-        ``2k + 3k*`` for compressed steps and one-step decompressed phases, at level ``N`` for the
-        steps of longer decompressed phases; for a minibatch oracle ``β`` is its expected smoothness
+        ``2k + 3k*`` for compressed steps and for one-step decompressed phases, at level ``N`` for
+        the steps of longer decompressed phases; for a minibatch oracle ``β`` is its expected smoothness
         ``L_B`` (see :func:`~iht.solvers.stochastic_iht`). With ``line_search``, the first steps tried.
     theta0 : ndarray, shape (N,), optional
         Finite starting point; zeros by default.
@@ -134,9 +135,9 @@ def acdc_iht(objective: Any, oracle: Any, projection: Any, *,
                         f"got {type(schedule).__name__}")
     k = kept_count(projection, objective.dim)
     theta = initial_point(theta0, objective.dim)
-    sparse = _StepRule(objective, oracle, step, smoothness_level(objective, k), theta, line_search)
-    dense = (_StepRule(objective, oracle, step, objective.dim, theta, line_search)
-             if any(_is_dense_phase(span) for span in schedule.spans) else sparse)
+    level = smoothness_level(objective, k)
+    rules = {kind: _StepRule(objective, oracle, step, objective.dim if kind == "dense" else level,
+                             theta, line_search) for kind in {_step_kind(s) for s in schedule.spans}}
     rng = np.random.default_rng(seed)
     n_iter = schedule.epochs
     recorder = HistoryRecorder(objective, n_iter, theta, history)
@@ -150,7 +151,7 @@ def acdc_iht(objective: Any, oracle: Any, projection: Any, *,
             theta = np.where(mask, theta, 0.0)
         else:
             mask = np.ones(objective.dim, dtype=bool)
-        rule = dense if _is_dense_phase(span) else sparse
+        rule = rules[_step_kind(span)]
         mean = TailAverage(theta) if average else None
 
         def checked(update: np.ndarray, span: PhaseSpan = span, mask: np.ndarray = mask) -> np.ndarray:
@@ -170,6 +171,9 @@ def acdc_iht(objective: Any, oracle: Any, projection: Any, *,
                          theta_dense)
 
 
-def _is_dense_phase(span: PhaseSpan) -> bool:
-    """Whether ``span`` takes dense steps: a decompressed phase of more than one step."""
-    return span.phase is Phase.DENSE and len(span) > 1
+def _step_kind(span: PhaseSpan) -> str:
+    """``"dense"`` (a decompressed phase of several steps), ``"iht"`` (of one step: a dense step and
+    the next compression make one IHT step) or ``"compressed"``: the kinds with their own step."""
+    if span.phase is Phase.COMPRESSED:
+        return "compressed"
+    return "dense" if len(span) > 1 else "iht"

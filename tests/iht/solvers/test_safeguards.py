@@ -4,10 +4,12 @@ The compressed-sensing instances are the recovery benchmark's (±1 amplitudes, n
 noise floor" is the error of ``θ*``, the least-squares fit on the true support.
 """
 
+import itertools
+
 import numpy as np
 import pytest
 
-from iht.objectives import CompressedSensing, DiagonalQuadratic
+from iht.objectives import CompressedSensing, DiagonalQuadratic, Quadratic
 from iht.oracles import ExactGradient, GaussianNoiseOracle, MinibatchOracle
 from iht.projection import TopK
 from iht.schedule import alternating_schedule, paper_schedule
@@ -89,13 +91,18 @@ def test_acdc_with_one_step_decompressed_phases_reaches_the_noise_floor():
     assert relative_to_floor(SMALL, fixed.theta) <= 1.5
 
 
-def test_one_step_decompressed_phases_take_the_restricted_step():
-    objective = DiagonalQuadratic(16, 2, mu=0.5, L=2.0, seed=0)
-    schedule = alternating_schedule(1, 2, 1, 2, 3, 2)
-    result = acdc_iht(objective, GaussianNoiseOracle(objective, 0.0), TopK(k=2), schedule=schedule)
-    steps = dict(zip(result.history.phase, result.history.step_sizes))
-    assert steps["compressed"] == pytest.approx(1 / 2.0)
-    np.testing.assert_allclose(result.history.step_sizes, 1 / 2.0)  # β = 2 at every level here
+def test_one_step_decompressed_phases_take_the_restricted_step_and_long_ones_the_dense_step():
+    rng = np.random.default_rng(0)
+    root = rng.standard_normal((8, 8))
+    objective = Quadratic(root @ root.T / 8, np.eye(8)[0])  # k* = 1; level 2k + 3k* = 5 for k = 1
+    restricted = max(np.linalg.eigvalsh(objective.hessian()[np.ix_(s, s)])[-1]
+                     for s in map(list, itertools.combinations(range(8), 5)))
+    dense = np.linalg.eigvalsh(objective.hessian())[-1]
+    assert restricted < dense
+    schedule = alternating_schedule(1, 2, 1, 1, 3, 2)  # dense 1, compressed 2, dense 3, compressed 2
+    result = acdc_iht(objective, ExactGradient(objective), TopK(k=1), schedule=schedule)
+    np.testing.assert_allclose(result.history.step_sizes,
+                               1 / np.array([restricted] * 3 + [dense] * 3 + [restricted] * 2))
 
 
 @pytest.mark.parametrize("every", [1, 3, 7])
