@@ -102,9 +102,9 @@ def _linear(args: tuple, kwargs: dict, output: Any) -> tuple[int, int]:
 
 def _convolution(args: tuple, kwargs: dict, output: Any) -> tuple[int, int]:
     """``F.convNd(input, weight (out, in / groups, *kernel), bias, ...)``: a dot product of
-    ``weight[0].numel()`` per output element (:func:`~acdc.flops.formulas.convolution_flops`)."""
+    ``(in / groups) · ∏ kernel`` per output element (:func:`~acdc.flops.formulas.convolution_flops`)."""
     weight, bias = argument(args, kwargs, 1, "weight"), argument(args, kwargs, 2, "bias")
-    return 2 * output.numel() * weight[0].numel(), output.numel() if bias is not None else 0
+    return 2 * output.numel() * math.prod(weight.shape[1:]), output.numel() if bias is not None else 0
 
 
 def _pooling(mode: str, dims: int) -> FunctionalHandler:
