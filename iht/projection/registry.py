@@ -17,13 +17,16 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from fractions import Fraction
 
 from iht.projection.errors import check_int, check_sparsity
 from iht.projection.projections import NM, ERKTopK, LayerwiseTopK, Projection, TopK
 
 ProjectionBuilder = Callable[[float], Projection]
 """``sparsity -> Projection``."""
+
+
+SPARSITY_TOLERANCE = 1e-9
+"""How far a sparsity may be from a pattern's own (``1 − N/M``) and still select it."""
 
 
 class UnsupportedSparsity(ValueError):
@@ -39,9 +42,9 @@ def global_topk(sparsity: float) -> TopK:
 class NMPattern:
     """Builder of the N:M projection of group size ``m`` at a sparsity: ``N = m·(1 − sparsity)``.
 
-    The sparsity decides N exactly (on its shortest decimal representation, the rule of
-    :mod:`iht.projection.sparsity`): with ``m = 4``, 0.5 is 2:4, 0.75 is 1:4, 0.25 is 3:4 and 0 is 4:4;
-    every other sparsity raises :class:`UnsupportedSparsity`.
+    The sparsity decides N: it must be ``1 − N/m`` for a whole ``N >= 1`` (to within
+    :data:`SPARSITY_TOLERANCE`, the rounding of ``1 − N/m`` in floating point). With ``m = 4``, 0.5 is
+    2:4, 0.75 is 1:4, 0.25 is 3:4 and 0 is 4:4; every other sparsity raises :class:`UnsupportedSparsity`.
 
     References
     ----------
@@ -59,14 +62,14 @@ class NMPattern:
         return tuple(1 - n / self.m for n in range(self.m, 0, -1))
 
     def __call__(self, sparsity: float) -> NM:
-        kept = (1 - Fraction(repr(check_sparsity(sparsity)))) * self.m
-        if kept.denominator != 1 or kept < 1:
+        kept = round(self.m * (1 - check_sparsity(sparsity)))
+        if kept < 1 or abs(sparsity - (1 - kept / self.m)) > SPARSITY_TOLERANCE:
             allowed = ", ".join(f"{s:g}" for s in self.sparsities())
             raise UnsupportedSparsity(
                 f"sparsity must be one of {allowed} for N:{self.m} (N = {self.m}·(1 − sparsity) kept in "
                 f"every {self.m}); got sparsity={sparsity!r}"
             )
-        return NM(int(kept), self.m)
+        return NM(kept, self.m)
 
 
 PROJECTIONS: dict[str, ProjectionBuilder] = {

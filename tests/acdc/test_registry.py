@@ -3,6 +3,8 @@ registered in the core is usable by acdc's configuration, controllers and comman
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -75,3 +77,9 @@ def test_a_projection_registered_in_the_core_is_usable_from_acdc(tmp_path, monke
     with pytest.raises(SystemExit):
         build_parser().parse_args(["train", "--help"])
     assert "one of erk, first, global, layerwise, nm" in " ".join(capsys.readouterr().out.split())
+
+
+def test_the_config_does_not_import_the_method_registry_which_reads_it():
+    code = ("import sys, acdc.config; assert 'acdc.methods' not in sys.modules; "
+            "acdc.config.TrainConfig(method='gmp'); assert 'acdc.methods' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
