@@ -38,9 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--out", default="runs/verify", help="output folder (default runs/verify)")
     size = verify.add_mutually_exclusive_group()
     size.add_argument("--quick", dest="preset", action="store_const", const="quick",
-                      help="a few seconds: small grid, 5 seeds")
+                      help="about 10 s: small grid, 5 seeds (what the mutation tests run)")
     size.add_argument("--full", dest="preset", action="store_const", const="full",
-                      help="larger grid, 30 seeds (several minutes)")
+                      help="larger grid (N up to 128), 30 seeds (minutes)")
     verify.set_defaults(preset="default")
     verify.add_argument("--seed", type=int, default=None, help="seed of every instance and run "
                         "(default: the preset's, 0)")

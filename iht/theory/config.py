@@ -193,7 +193,7 @@ PRESETS: dict[str, VerifyConfig] = {
                           pt_deltas=(0.25, 0.5, 0.75), pt_rhos=(0.2, 0.4, 0.6), pt_trials=2),
     "default": VerifyConfig(),
     "full": VerifyConfig(dims=(16, 32, 64, 128), k_ratios=(1, 2, 4, 8, 16),
-                         conditions=(2.0, 4.0, 8.0, 16.0, 32.0, 64.0), sigmas=(0.0, 0.1, 0.3, 1.0),
+                         conditions=(2.0, 4.0, 8.0, 16.0, 32.0), sigmas=(0.0, 0.1, 0.3),
                          decoy_blocks=8, decoy_active=4, decoy_correlations=(0.6, 0.7, 0.8, 0.9, 0.95),
                          decoy_k_ratios=(1.0, 1.125, 1.25, 1.375, 1.5, 2.0, 3.0),
                          decoy_sigmas=(0.0, 0.01, 0.03, 0.1), n_seeds=30, pt_dim=128,
