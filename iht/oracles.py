@@ -8,7 +8,8 @@ when it can only be estimated (:func:`iht.constants.oracle_variance`).
 ``f_ξ`` whose gradient that call returns (:class:`SampledFunction`): the minibatch loss, or
 ``f(θ) + ξᵀθ`` for additive noise. Stochastic line searches check their step on ``f_ξ``
 (Vaswani et al. 2019, "Painless stochastic gradient: interpolation, line-search, and convergence
-rates", NeurIPS).
+rates", NeurIPS). The stochastic solvers draw through ``sample``: an oracle of one's own needs
+``objective``, ``sigma2``, ``__call__`` and ``sample``.
 """
 
 from __future__ import annotations
