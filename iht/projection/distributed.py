@@ -405,6 +405,13 @@ def distributed_topk(
         If ``k`` is out of range, a plain shard lacks its full shape or offset or does not fit in it,
         the shards of an array do not tile it, an array holds NaN, or the processes disagree on the
         arrays, ``k`` or the dtype (every process raises the same error).
+
+    Notes
+    -----
+    The checks of one process's own arguments (types, dtypes, shapes, offsets, ``k``) run before any
+    communication, so a process that fails them raises while the others wait in the first all-gather:
+    pass arguments of the same kinds on every process. The checks that need every process (tiling,
+    NaN, agreement) raise on all of them.
     """
     if not dist.is_available() or not dist.is_initialized():
         raise RuntimeError("distributed_topk needs torch.distributed initialised (init_process_group)")

@@ -113,6 +113,15 @@ def test_one_process_equals_global_topk(one_process_group):
         assert result.bytes_received == 0  # nothing reaches a lone process
 
 
+def test_bfloat16_is_compared_in_the_widest_dtype(one_process_group):
+    """1 + 2**-10 (float32) rounds to 1.0 in bfloat16: compared there, the bfloat16 1.0 would win the tie."""
+    shards = {"b": torch.ones(3, dtype=torch.bfloat16), "f": torch.full((2,), 1 + 2**-10)}
+    layout = {"full_shapes": {"b": (3,), "f": (2,)}, "offsets": {"b": 0, "f": 0}}
+    masks = distributed_global_topk_masks(shards, 2, **layout)
+    assert masks["b"].tolist() == [False] * 3 and masks["f"].tolist() == [True, True]
+    assert distributed_topk(shards, 3, **layout).threshold == (1.0, 0)
+
+
 @pytest.mark.parametrize(
     ("shards", "k", "shapes", "offsets", "error", "match"),
     [
