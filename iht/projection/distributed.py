@@ -330,7 +330,7 @@ class _Search:
                 magnitude = self.magnitudes(piece)
                 beats_top = _better(magnitude, piece.before, top)
                 where = (_better(magnitude, piece.before, bottom) & ~beats_top).nonzero().reshape(-1)
-                beaten += int(beats_top.sum())
+                beaten += int(beats_top.count_nonzero())
                 magnitudes.append(magnitude[where])
                 positions.append(piece.positions(where))
             collected = _concatenate(magnitudes, positions, self.dtype, self.comm.device)
@@ -339,7 +339,7 @@ class _Search:
         beats_top = _better(magnitudes, _sorted_before(positions), top)
         in_bracket = _better(magnitudes, _sorted_before(positions), bottom) & ~beats_top
         keep = {"hold": in_bracket, "beats top": beats_top, "below bottom": ~(beats_top | in_bracket)}
-        local = [self.above[self.rank] + int(beats_top.sum()), int(in_bracket.sum())]
+        local = [self.above[self.rank] + int(beats_top.count_nonzero()), int(in_bracket.count_nonzero())]
         return local, lambda outcome: (magnitudes[keep[outcome]], positions[keep[outcome]])
 
     def magnitudes(self, piece: _Piece) -> torch.Tensor:
