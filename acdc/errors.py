@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from iht.projection.errors import check_int, check_real, check_sparsity
+from iht.validation import check_int, check_real, check_sparsity
 
 __all__ = ["check_choice", "check_int", "check_known_names", "check_real", "check_sparsity"]
 

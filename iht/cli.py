@@ -12,7 +12,7 @@ import argparse
 from collections.abc import Sequence
 
 from iht.cli_support import add_threads_argument, check_output_folder, run_cli, set_threads, user_input
-from iht.projection.errors import check_int, check_sparsity
+from iht.validation import check_int, check_sparsity
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -30,7 +30,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from iht.projection.errors import check_int
+from iht.validation import check_int
 
 __all__ = ["TRACEBACK_ENV", "UserError", "add_threads_argument", "available_cores", "check_output_folder",
            "default_threads", "run_cli", "set_threads", "user_input"]

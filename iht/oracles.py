@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from iht.constants.eigen import truncated_power_operator
-from iht.projection.errors import check_int, check_real
+from iht.validation import check_int, check_real
 
 
 @dataclass(frozen=True)

@@ -37,10 +37,10 @@ import pandas as pd
 from iht.objectives import CompressedSensing
 from iht.oracles import MinibatchOracle
 from iht.projection import TopK
-from iht.projection.errors import check_int, check_real
 from iht.provenance import git_revision
 from iht.schedule import PAPER_EPOCHS, PAPER_RECIPE, Schedule, alternating_schedule
 from iht.solvers import acdc_iht, htp, niht, stochastic_iht, subspace_pursuit
+from iht.validation import check_int, check_real
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 
-from iht.projection.errors import check_int
+from iht.validation import check_choice, check_int
 
 
 class Phase(str, Enum):
@@ -59,12 +59,7 @@ class PhaseSpan:
     stop: int
 
     def __post_init__(self) -> None:
-        if not isinstance(self.phase, str):
-            raise TypeError(f"phase must be one of {sorted(PHASE_NAMES)} (a str or Phase); "
-                            f"got phase={self.phase!r} ({type(self.phase).__name__})")
-        if self.phase not in PHASE_NAMES:
-            raise ValueError(f"phase must be one of {sorted(PHASE_NAMES)}; got phase={self.phase!r}")
-        object.__setattr__(self, "phase", Phase(self.phase))
+        object.__setattr__(self, "phase", Phase(check_choice(self.phase, "phase", PHASE_NAMES)))
         check_int(self.start, "start", 0)
         check_int(self.stop, "stop", self.start + 1)
 

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from acdc.errors import check_int
-from iht.projection.errors import check_real
+from iht.validation import check_real
 
 EMBEDDING_STD = 0.02
 """Standard deviation of the normal initialisation of both embeddings (GPT-2)."""

@@ -26,7 +26,7 @@ import numpy as np
 from iht.constants.brackets import Bracket
 from iht.constants.eigen import enumerated_extremes
 from iht.projection import hard_threshold
-from iht.projection.errors import check_int
+from iht.validation import check_choice, check_int
 
 KINDS = ("sparse", "global")
 
@@ -127,8 +127,7 @@ def cpl_alpha(objective: Any, r: int, k: int, kind: str = "sparse",
         ``lower``: certified (0.0 when there is none); ``upper``: the smallest ratio at the sampled
         points (``θ* + noise``, hard-thresholded to ``k`` entries for ``kind="sparse"``).
     """
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}; got kind={kind!r}")
+    check_choice(kind, "kind", KINDS)
     r = check_int(r, "r", 1, objective.dim)
     k = check_int(k, "k", 1, objective.dim)
     check_int(n_samples, "n_samples", 1)

@@ -17,7 +17,7 @@ from iht.constants.eigen import (
     enumerated_extremes,
     truncated_power_method,
 )
-from iht.projection.errors import check_int
+from iht.validation import check_int
 
 
 def _restricted_max(blocks: np.ndarray, matrix: Any, t: int,

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from iht.constants.brackets import Bracket
-from iht.projection.errors import check_int
+from iht.validation import check_int
 
 
 def monte_carlo_variance(oracle: Any, theta: np.ndarray, rng: np.random.Generator,

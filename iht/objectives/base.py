@@ -18,7 +18,8 @@ import numpy as np
 from iht.constants.brackets import KnownConstants
 from iht.constants.cpl import cpl_certificate, eigen_certificate
 from iht.constants.eigen import enumerated_extremes
-from iht.projection.errors import check_finite_vector, check_int
+from iht.projection.errors import check_finite_vector
+from iht.validation import check_choice, check_int
 
 AMPLITUDES = ("gaussian", "pm1")
 
@@ -32,8 +33,7 @@ def planted_vector(dim: int, k_star: int, rng: np.random.Generator,
     """
     dim = check_int(dim, "dim", 2)
     k_star = check_int(k_star, "k_star", 1, dim - 1)
-    if amplitudes not in AMPLITUDES:
-        raise ValueError(f"amplitudes must be one of {AMPLITUDES}; got amplitudes={amplitudes!r}")
+    check_choice(amplitudes, "amplitudes", AMPLITUDES)
     theta = np.zeros(dim)
     support = rng.choice(dim, size=k_star, replace=False)
     theta[support] = (rng.standard_normal(k_star) if amplitudes == "gaussian"

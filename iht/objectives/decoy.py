@@ -16,7 +16,7 @@ import numpy as np
 from scipy.linalg import block_diag
 
 from iht.objectives.quadratic import Quadratic
-from iht.projection.errors import check_int, check_real
+from iht.validation import check_int, check_real
 
 
 def decoy_block(signals: int, decoys: int, correlation: float) -> np.ndarray:

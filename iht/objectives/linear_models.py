@@ -18,7 +18,7 @@ import numpy as np
 from scipy.special import expit
 
 from iht.objectives.base import Objective, planted_vector
-from iht.projection.errors import check_int, check_real
+from iht.validation import check_int, check_real
 
 #: Newton's method on a support stops when half the squared Newton decrement falls below this.
 NEWTON_TOLERANCE = 1e-20

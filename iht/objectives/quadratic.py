@@ -12,7 +12,8 @@ import numpy as np
 from scipy.linalg import block_diag
 
 from iht.objectives.base import Objective, planted_vector
-from iht.projection.errors import check_finite_vector, check_int, check_real
+from iht.projection.errors import check_finite_vector
+from iht.validation import check_int, check_real
 
 
 class Quadratic(Objective):

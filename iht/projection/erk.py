@@ -21,8 +21,8 @@ import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from iht.projection.errors import check_real, check_sparsity
 from iht.projection.sparsity import k_from_sparsity
+from iht.validation import check_real, check_sparsity
 
 
 def erk_counts(

@@ -1,12 +1,12 @@
-"""Input validation with messages that name the parameter, the allowed values and what was received.
+"""Array checks of the projection core, in the message grammar of :mod:`iht.validation`.
 
 Every public operator of the projection core calls these helpers first, so that the same mistake
-gets the same message everywhere; tests pin the messages.
+gets the same message everywhere; tests pin the messages. Scalar checks (integers, reals,
+sparsities, choices) are in :mod:`iht.validation`.
 """
 
 from __future__ import annotations
 
-import numbers
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from iht.projection._backend import is_tensor, numpy_view
+from iht.validation import as_int
 
 #: torch dtypes the core computes with (the float8 formats lack the reductions that top-k needs)
 TORCH_FLOAT_DTYPES = ("torch.float16", "torch.bfloat16", "torch.float32", "torch.float64")
@@ -132,37 +133,12 @@ def item_name(key: Any, name: str = "arrays") -> str:
     return f"{name}[{key!r}]"
 
 
-def check_int(value: Any, name: str, low: int, high: int | None = None) -> int:
-    """Return ``value`` as int if it is an integer in ``[low, high]`` (``high=None``: unbounded)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer; got {value!r} ({type(value).__name__})")
-    value = int(value)
-    if value < low or (high is not None and value > high):
-        allowed = f"[{low}, {high}]" if high is not None else f">= {low}"
-        raise ValueError(f"{name} must be in {allowed}; got {name}={value}")
-    return value
-
-
 def check_k(k: Any, size: int, name: str = "k") -> int:
     """Return ``k`` as int after checking ``0 <= k <= size``."""
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-        raise TypeError(f"{name} must be an integer; got {k!r} ({type(k).__name__})")
-    k = int(k)
+    k = as_int(k, name)
     if not 0 <= k <= size:
         raise ValueError(f"{name} must be in [0, size={size}]; got {name}={k}")
     return k
-
-
-def check_sparsity(sparsity: Any, name: str = "sparsity") -> float:
-    """Return ``sparsity`` as float after checking it is a real number in ``[0, 1)``."""
-    if isinstance(sparsity, bool) or not isinstance(sparsity, numbers.Real):
-        raise TypeError(
-            f"{name} must be a real number in [0, 1); got {sparsity!r} ({type(sparsity).__name__})"
-        )
-    value = float(sparsity)
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be in [0, 1) (fraction of zeros); got {name}={sparsity!r}")
-    return value
 
 
 def check_same_shape(mask: Any, x: Any, name: str = "mask") -> None:
@@ -204,23 +180,6 @@ def check_writable(x: Any, name: str = "x") -> None:
             f"{name} must not repeat memory (it is updated in place); got strides {strides} "
             f"for shape {tuple(x.shape)} (an expanded or broadcast view)"
         )
-
-
-def check_real(value: Any, name: str, low: float, high: float | None = None, *,
-               strict: bool = False) -> float:
-    """Return ``value`` as float if it is a finite real number ``>= low`` (``> low`` if ``strict``).
-
-    ``high`` (inclusive) bounds it from above when given.
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {value!r} ({type(value).__name__})")
-    number = float(value)
-    below = number <= low if strict else number < low
-    if not np.isfinite(number) or below or (high is not None and number > high):
-        lower = f"> {low}" if strict else f">= {low}"
-        allowed = lower if high is None else f"{lower} and <= {high}"
-        raise ValueError(f"{name} must be finite and {allowed}; got {name}={value!r}")
-    return number
 
 
 def check_finite_vector(x: Any, dim: int, name: str = "x") -> np.ndarray:

@@ -35,7 +35,8 @@ import numpy as np
 
 from iht.projection._backend import is_tensor, like, numpy_view
 from iht.projection.bracket import BLOCK
-from iht.projection.errors import check_array, check_arrays, check_int, item_name
+from iht.projection.errors import check_array, check_arrays, item_name
+from iht.validation import check_int
 
 #: largest M handled by the pairwise kernel; larger groups are sorted (see the module docstring)
 PAIRWISE_MAX_M = 32

@@ -24,20 +24,14 @@ from typing import Any
 
 from iht.projection._backend import masked_copy, size_of
 from iht.projection.erk import erk_counts
-from iht.projection.errors import (
-    check_arrays,
-    check_int,
-    check_k,
-    check_real,
-    check_sparsity,
-    item_name,
-)
+from iht.projection.errors import check_arrays, check_k, item_name
 from iht.projection.masking import apply_masks_
 from iht.projection.nm import check_nm, nm_masks
 from iht.projection.random_masks import check_generator, random_mask
 from iht.projection.selection import topk_masks
 from iht.projection.sparsity import k_from_sparsity
 from iht.projection.topk import global_topk_masks, layerwise_topk_masks
+from iht.validation import check_choice, check_int, check_real, check_sparsity
 
 
 class Projection(ABC):
@@ -159,10 +153,7 @@ class RandomMask(Projection):
     def __post_init__(self) -> None:
         check_sparsity(self.sparsity)
         check_generator(self.generator)
-        if self.distribution not in ("uniform", "erk"):
-            raise ValueError(
-                f"distribution must be one of 'uniform', 'erk'; got {self.distribution!r}"
-            )
+        check_choice(self.distribution, "distribution", ("uniform", "erk"))
 
     def masks(self, arrays: Mapping[str, Any]) -> dict[str, Any]:
         check_arrays(arrays)

@@ -18,8 +18,8 @@ import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from iht.projection.errors import check_int, check_sparsity
 from iht.projection.projections import NM, ERKTopK, LayerwiseTopK, Projection, TopK
+from iht.validation import check_choice, check_int, check_sparsity
 
 ProjectionBuilder = Callable[[float], Projection]
 """``sparsity -> Projection``."""
@@ -82,9 +82,7 @@ PROJECTIONS: dict[str, ProjectionBuilder] = {
 
 
 def _builder(name: str) -> ProjectionBuilder:
-    if name not in PROJECTIONS:
-        raise ValueError(f"projection must be one of {sorted(PROJECTIONS)}; got projection={name!r}")
-    return PROJECTIONS[name]
+    return PROJECTIONS[check_choice(name, "projection", PROJECTIONS)]
 
 
 def build_projection(name: str, sparsity: float) -> Projection:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from iht.projection.errors import check_int, check_k, check_sparsity
+from iht.projection.errors import check_k
+from iht.validation import check_int, check_sparsity
 
 
 def k_from_sparsity(size: int, sparsity: float) -> int:

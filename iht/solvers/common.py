@@ -10,8 +10,9 @@ import numpy as np
 from iht.constants.eigen import enumerated_extremes
 from iht.constants.smoothness import restricted_smoothness
 from iht.projection import Projection
-from iht.projection.errors import check_finite_vector, check_int, check_real
+from iht.projection.errors import check_finite_vector
 from iht.solvers.result import IHTHistory
+from iht.validation import check_int, check_real
 
 
 def kept_count(projection: Any, dim: int) -> int:

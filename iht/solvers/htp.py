@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 
-from iht.projection.errors import check_int
 from iht.solvers.common import (
     HistoryRecorder,
     initial_point,
@@ -21,6 +20,7 @@ from iht.solvers.common import (
     step_guard,
 )
 from iht.solvers.result import IHTResult
+from iht.validation import check_int
 
 
 def htp(objective: Any, projection: Any, *, step: float | None = None, n_iter: int = 100,

@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 
 from iht.oracles import ExactGradient
-from iht.projection.errors import check_int
 from iht.solvers.common import (
     HistoryRecorder,
     LineSearch,
@@ -26,6 +25,7 @@ from iht.solvers.common import (
     step_guard,
 )
 from iht.solvers.result import IHTResult
+from iht.validation import check_int
 
 
 def check_oracle(objective: Any, oracle: Any) -> None:

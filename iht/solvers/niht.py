@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from iht.projection import hard_threshold, topk_mask
-from iht.projection.errors import check_int, check_real
 from iht.solvers.common import DivergenceGuard, HistoryRecorder, initial_point, resolve_tol
 from iht.solvers.result import IHTResult
+from iht.validation import check_int, check_real
 
 #: What a diverging NIHT run violates: its step is a line search, not a constant to lower.
 CURVATURE_ADVICE = ("NIHT's line-search step needs positive curvature vᵀ∇²f(θ)v > 0 along its search "
@@ -84,9 +84,7 @@ def niht(objective: Any, k: int, *, n_iter: int = 500, theta0: np.ndarray | None
     """
     k = check_int(k, "k", 1, objective.dim - 1)
     n_iter = check_int(n_iter, "n_iter", 1)
-    c = check_real(c, "c", 0.0, strict=True)
-    if c >= 1.0:
-        raise ValueError(f"c must be finite and > 0.0 and < 1.0; got c={c!r}")
+    c = check_real(c, "c", 0.0, 1.0, strict=True, strict_high=True)
     kappa = check_real(kappa, "kappa", 1.0 / (1.0 - c), strict=True)
     tol = resolve_tol(tol)
     stable = None if stable is None else check_int(stable, "stable", 1)

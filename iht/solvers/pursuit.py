@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from iht.projection.errors import check_int
 from iht.solvers.common import HistoryRecorder, initial_point, kept_count
 from iht.solvers.result import IHTResult
+from iht.validation import check_int
 
 
 def subspace_pursuit(objective: Any, projection: Any, *, n_iter: int = 100,

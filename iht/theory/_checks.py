@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from iht.projection.errors import check_real
+from iht.validation import check_real
 
 
 def check_positive(value: Any, name: str, allow_zero: bool = False) -> float:

@@ -22,9 +22,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from iht.projection.errors import check_int
 from iht.theory._checks import check_choice, check_positive, check_probability
 from iht.theory.confidence import UCB_METHODS
+from iht.validation import check_int
 
 #: Parts of the grid, by the name used in the table's ``grid`` column.
 FAMILIES = ("window", "cpl", "decoy")

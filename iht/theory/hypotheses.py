@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from iht.projection.errors import check_int
 from iht.theory import bounds
 from iht.theory._checks import check_choice, check_positive
+from iht.validation import check_int
 
 #: Relative slack of the integer comparisons ``k >= requirement``, for the rounding of the constants.
 REQUIREMENT_ROUNDING = 1e-12

@@ -77,9 +77,9 @@ def test_minibatch_needs_rows_and_a_valid_batch():
     (lambda: CompressedSensing(8, 12, 2, noise=-0.1), ValueError,
      r"noise must be finite and >= 0.0; got noise=-0.1"),
     (lambda: CompressedSensing(8, 12, 2, amplitudes="binary"), ValueError,
-     r"amplitudes must be one of \('gaussian', 'pm1'\); got amplitudes='binary'"),
+     r"amplitudes must be one of \['gaussian', 'pm1'\]; got amplitudes='binary'"),
     (lambda: cpl_alpha(OBJECTIVE, 2, 3, kind="dense"), ValueError,
-     r"kind must be one of \('sparse', 'global'\); got kind='dense'"),
+     r"kind must be one of \['global', 'sparse'\]; got kind='dense'"),
     (lambda: restricted_smoothness(OBJECTIVE, 0), ValueError, r"t must be in >= 1; got t=0"),
     (lambda: OBJECTIVE.known_constants(12), ValueError, r"k must be in \[1, 11\]; got k=12"),
 ])

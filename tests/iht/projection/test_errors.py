@@ -111,7 +111,8 @@ def test_topk_needs_exactly_one_of_k_and_sparsity():
 def test_random_mask_generator_type():
     with pytest.raises(TypeError, match=r"generator must be a numpy.random.Generator"):
         random_mask(X, 2, np.random.RandomState(0))
-    with pytest.raises(ValueError, match="distribution must be one of 'uniform', 'erk'; got 'x'"):
+    with pytest.raises(ValueError,
+                       match=r"distribution must be one of \['erk', 'uniform'\]; got distribution='x'"):
         RandomMask(0.5, np.random.default_rng(0), "x")
 
 

@@ -256,7 +256,7 @@ ERRORS = [
     ("RandomMask-RandomState", lambda: RandomMask(0.5, np.random.RandomState(0)),
      TypeError, r"got RandomState"),
     ("RandomMask-distribution", lambda: RandomMask(0.5, np.random.default_rng(0), "normal"),
-     ValueError, r"distribution must be one of 'uniform', 'erk'; got 'normal'"),
+     ValueError, r"distribution must be one of \['erk', 'uniform'\]; got distribution='normal'"),
     ("random-numpy-generator-for-tensor", lambda: random_mask(torch.ones(3), 1, np.random.default_rng(0)),
      TypeError, r"generator must be a torch.Generator for a torch.Tensor x; got Generator"),
     ("random-torch-generator-for-numpy", lambda: random_mask(np.ones(3), 1, torch.Generator()),
