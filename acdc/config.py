@@ -18,12 +18,12 @@ from typing import Any
 from acdc.baselines import MASK_DISTRIBUTIONS
 from acdc.data import DATASETS, DEFAULT_ROOT
 from acdc.distributed import DEVICES
-from acdc.errors import check_choice, check_int, check_real, check_sparsity
 from acdc.models import CLASSIFIERS
 from acdc.optim import OPTIMIZERS
 from acdc.schedule import MIN_PAPER_EPOCHS, Schedule, parse_schedule
 from iht.projection import PROJECTIONS, build_projection
 from iht.provenance import git_revision
+from iht.validation import check_choice, check_int, check_known_names, check_real, check_sparsity
 
 __all__ = ["Choice", "Integer", "Real", "Sparsity", "TrainConfig", "git_revision"]
 
@@ -207,10 +207,7 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> TrainConfig:
         """Config from a mapping (e.g. a JSON file); unknown keys raise ``ValueError`` naming them."""
-        allowed = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - allowed)
-        if unknown:
-            raise ValueError(f"unknown config key(s) {unknown}; allowed: {sorted(allowed)}")
+        check_known_names(values, "config keys", {f.name for f in fields(cls)})
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
-from acdc.errors import check_choice
+from iht.validation import check_choice
 
 DEVICES = ("auto", "cpu", "cuda")
 

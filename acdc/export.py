@@ -42,11 +42,11 @@ from torch import nn
 from acdc import checkpoint
 from acdc.config import TrainConfig
 from acdc.data import load_splits
-from acdc.errors import check_choice
 from acdc.flops import count_flops
 from acdc.masks import MASK_SUFFIX, prunable_weights
 from acdc.models import build_classifier
 from acdc.trainer import memory_format_for
+from iht.validation import check_choice
 
 __all__ = ["FORMATS", "MODEL_FILES", "SavedModel", "export_model", "export_path", "load_model", "read_export",
            "read_run", "write_export"]

@@ -21,9 +21,9 @@ from torch import nn
 from acdc.baselines import DenseController, GMPController, RigLController, StaticSparseController
 from acdc.config import TrainConfig
 from acdc.controller import ACDCController, SparsityController
-from acdc.errors import check_choice
 from iht.projection import Projection, build_projection
 from iht.projection.registry import pattern_sparsities
+from iht.validation import check_choice
 
 Builder = Callable[[TrainConfig, nn.Module, torch.optim.Optimizer, int], SparsityController]
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import torch
 
-from acdc.errors import check_choice
+from iht.validation import check_choice
 
 OPTIMIZERS = ("sgd", "adamw")
 

@@ -28,9 +28,8 @@ import pandas as pd
 
 from acdc.config import git_revision
 from acdc.data import DEFAULT_ROOT
-from acdc.errors import check_choice, check_int
 from iht import tables
-from iht.validation import check_sparsity
+from iht.validation import check_choice, check_int, check_sparsity
 
 PRESET_NAMES = ("quick", "full")
 COUNT_FIELDS = ("seeds", "instances")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from acdc.errors import check_choice
+from iht.validation import check_choice
 from paper_experiments import (
     figure1_schedule,
     figure2b_memorization,

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from acdc.errors import check_known_names
+from iht.validation import check_known_names
 from paper_experiments.common import Experiment, mean_std, output_folder, seeds_of, tidy, write_outputs
 from paper_experiments.plots import figure, save
 from paper_experiments.training import QUICK_IMAGES, ImageRecipe, train_method

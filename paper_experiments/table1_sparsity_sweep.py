@@ -22,8 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from acdc.errors import check_known_names
 from acdc.methods import CONTROLLERS
+from iht.validation import check_known_names
 from paper_experiments.common import Experiment, mean_std, output_folder, seeds_of, tidy, write_outputs
 from paper_experiments.plots import figure, save
 from paper_experiments.training import QUICK_IMAGES, ImageRecipe, train_method

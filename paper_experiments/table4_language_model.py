@@ -26,10 +26,10 @@ from acdc import lm_schedule
 from acdc.data import batchify, load_corpus, read_wiki_excerpt
 from acdc.data.text_corpus import LEVELS
 from acdc.distributed import DEVICES, resolve_device
-from acdc.errors import check_choice
 from acdc.masks import prunable_weights
 from acdc.models import transformer_lm
 from iht.projection import TopK
+from iht.validation import check_choice
 from paper_experiments.common import (
     Experiment,
     ExperimentConfig,

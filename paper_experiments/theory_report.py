@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from acdc.errors import check_choice
 from iht.theory import PRESETS as VERIFY_PRESETS
 from iht.theory import run_verify, verdict_counts
 from iht.theory.verify import resolve_config
+from iht.validation import check_choice
 from paper_experiments.common import Experiment, ExperimentConfig, output_folder, tidy, write_outputs
 
 

@@ -15,8 +15,8 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 from acdc.data import Splits
-from acdc.errors import check_int
 from acdc.flops.counter import eval_mode
+from iht.validation import check_int
 
 
 def corrupt_labels(

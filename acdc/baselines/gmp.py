@@ -19,10 +19,10 @@ import torch
 from torch import nn
 
 from acdc.controller import SparsityController
-from acdc.errors import check_int
 from acdc.masks import PRUNABLE_TYPES
 from acdc.schedule import Phase
 from iht.projection import Projection
+from iht.validation import check_int
 
 
 def gmp_sparsity(step: int, final: float, start: int, length: int, initial: float = 0.0) -> float:

@@ -24,8 +24,8 @@ from torch import nn
 
 from acdc.baselines.static import StaticSparseController
 from acdc.controller import broadcast_from_rank0
-from acdc.errors import check_int, check_real
 from acdc.masks import PRUNABLE_TYPES
+from iht.validation import check_int, check_real
 
 
 def cosine_drop_fraction(step: int, alpha: float, end_step: int) -> float:

@@ -31,7 +31,7 @@ from acdc.data.idx import read_idx
 from acdc.data.mnist1d import load_mnist1d
 from acdc.data.synthetic import make_synthetic_images
 from acdc.data.text_corpus import Corpus, batchify, lm_batches, load_corpus, read_text_file, read_wiki_excerpt
-from acdc.errors import check_choice, check_int
+from iht.validation import check_choice, check_int
 
 DATASETS = ("cifar10", "cifar100", "digits", "fashion-mnist", "mnist1d", "synthetic")
 SYNTHETIC_SIZES = (512, 256)

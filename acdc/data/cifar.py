@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from acdc.data.files import DataFileError, check_counts, check_whole_numbers, read_data_bytes
-from acdc.errors import check_choice, check_int
+from iht.validation import check_choice, check_int
 
 IMAGE_SIZE = 32
 CHANNELS = 3

@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from acdc.errors import check_choice, check_int
+from iht.validation import check_choice, check_int
 
 NUM_IMAGES = 1797
 NUM_CLASSES = 10

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 from acdc.data.files import check_counts, check_whole_numbers
 from acdc.data.idx import read_idx
-from acdc.errors import check_choice, check_int
+from iht.validation import check_choice, check_int
 
 DEFAULT_ROOT = Path("/usr/share/datasets/fashion-mnist")
 SPLITS = {"train": "train", "test": "t10k"}

@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from acdc.errors import check_choice, check_int
+from iht.validation import check_choice, check_int
 
 PUBLISHED_SEED = 42
 """Seed of the published data set (``get_dataset_args().seed``)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from acdc.errors import check_int, check_real
+from iht.validation import check_int, check_real
 
 
 def make_synthetic_images(

@@ -31,8 +31,7 @@ from pathlib import Path
 import torch
 
 from acdc.data.files import DataFileError, read_data_bytes
-from acdc.errors import check_choice, check_int
-from iht.validation import check_real
+from iht.validation import check_choice, check_int, check_real
 
 WIKI_EXCERPT = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
 """File name of the Wikipedia excerpt in ``gensim/test/test_data``."""

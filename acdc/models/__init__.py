@@ -16,12 +16,12 @@ from collections.abc import Sequence
 
 from torch import nn
 
-from acdc.errors import check_choice
 from acdc.models.mlp import MLP, mlp
 from acdc.models.mobilenet_v1 import MobileNetV1, mobilenet_v1
 from acdc.models.resnet20 import ResNet20, resnet20
 from acdc.models.resnet50 import ResNet50, resnet50
 from acdc.models.transformer_lm import TransformerLM, transformer_lm
+from iht.validation import check_choice
 
 CLASSIFIERS = ("mlp", "resnet20")
 """Models of the reference trainer (``TrainConfig.model``)."""

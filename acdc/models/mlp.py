@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from acdc.errors import check_int
+from iht.validation import check_int
 
 DEFAULT_WIDTHS = (256, 256)
 

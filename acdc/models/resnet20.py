@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from acdc.errors import check_int
+from iht.validation import check_int
 
 BLOCKS_PER_STAGE = 3
 

@@ -24,8 +24,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from acdc.errors import check_int
-from iht.validation import check_real
+from iht.validation import check_int, check_real
 
 EMBEDDING_STD = 0.02
 """Standard deviation of the normal initialisation of both embeddings (GPT-2)."""

@@ -114,7 +114,8 @@ def test_missing_and_corrupt_inputs_give_one_line(tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"sparsty": 0.9}))
     assert main(["train", "--config", str(bad)]) == 2
-    assert re.fullmatch(r"error: unknown config key\(s\) \['sparsty'\]; allowed: .*'sparsity'.*",
+    assert re.fullmatch(r"error: config keys must be names from \[.*'sparsity'.*\]; "
+                        r"got unknown name\(s\) \['sparsty'\] in config keys=\['sparsty'\]",
                         one_error_line(capsys))
     assert main(["train", *TINY, "--out", str(tmp_path / "none"), "--resume"]) == 2
     missing = tmp_path / "none" / "checkpoint.pt"

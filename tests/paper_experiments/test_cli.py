@@ -40,7 +40,8 @@ def test_unknown_preset_is_named():
 def test_bad_config_value_is_named():
     with pytest.raises(ValueError, match=r"seed must be"):
         resolve("theory", "quick", seed=-1)
-    with pytest.raises(ValueError, match=r"methods has unknown name\(s\) \['sgd'\]"):
+    with pytest.raises(ValueError,
+                       match=r"methods must be names from \[.*\]; got unknown name\(s\) \['sgd'\]"):
         resolve("table1", "quick", overrides={"methods": ["acdc", "sgd"]})
     with pytest.raises(ValueError, match=r"level must be one of \['char', 'word'\]; got level='byte'"):
         resolve("table4", "quick", overrides={"level": "byte"})
