@@ -9,7 +9,8 @@ Bad input prints one line ``error: …`` and exits with status 2 (``ACDC_TRACEBA
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from iht.cli_support import add_threads_argument, check_output_folder, run_cli, set_threads, user_input
 from iht.validation import check_int, check_sparsity
@@ -23,15 +24,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0, help="seed of weights and random masks")
     demo.add_argument("--scale", type=int, default=4, help="width multiplier of the layers")
     recovery = commands.add_parser(
-        "recovery", help="compressed-sensing recovery: NIHT, HTP, stochastic IHT, AC/DC vs OMP")
-    recovery.add_argument("--instances", type=int, default=20, help="instances (default 20)")
-    recovery.add_argument("--seed", type=int, default=0, help="seed of the first instance")
-    recovery.add_argument("--n", type=int, default=256, help="measurements (default 256)")
-    recovery.add_argument("--dim", type=int, default=1024, help="unknowns N (default 1024)")
-    recovery.add_argument("--k-star", type=int, default=20, help="planted non-zeros (default 20)")
-    recovery.add_argument("--noise", type=float, default=0.01, help="noise std (default 0.01)")
-    recovery.add_argument("--out", default="recovery.csv", help="tidy CSV written (one row per "
-                          "instance x solver; default recovery.csv)")
+        "recovery", help="compressed sensing: this library's solvers vs OMP, abess, skglm, LARS on the "
+        "issue's cells and a phase-transition slice; tidy CSV, markdown tables, figure",
+        description="Runs every solver on the cells (noisy) and on the phase-transition slice "
+        "(noiseless, ±1), each timed alone on one thread; peers not installed are skipped with a "
+        "message (pip install 'acdc-iht[peers]'). Writes recovery.csv, recovery.md and "
+        "phase_transition.png into --out.")
+    recovery.add_argument("--out", default="runs/recovery", help="output folder (default runs/recovery)")
+    recovery.add_argument("--quick", action="store_true", help="small preset for CI (a few seconds): "
+                          "two 64x256 cells, a 48x192 slice, 2 seeds; other flags override it")
+    _add_recovery_config_arguments(recovery)
     verify = commands.add_parser(
         "verify", help="check the convergence bounds (Theorem 1, descent, JTK, noise floor, iteration "
         "counts) on a grid; write tables, figures and report; exit status 1 when a row is violated")
@@ -47,6 +49,35 @@ def build_parser() -> argparse.ArgumentParser:
     for command in commands.choices.values():
         add_threads_argument(command)
     return parser
+
+
+def _typed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``parse`` with its ValueError/TypeError message kept by argparse (an ``ArgumentTypeError``)."""
+    def typed(text: str) -> Any:
+        try:
+            return parse(text)
+        except (ValueError, TypeError) as error:
+            message = str(error) if parse not in (int, float) else (
+                f"must be {'an integer' if parse is int else 'a real number'}; got {text!r}")
+            raise argparse.ArgumentTypeError(message) from None
+
+    typed.__name__ = getattr(parse, "__name__", "value")
+    return typed
+
+
+def _add_recovery_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """One flag per :class:`~iht.recovery.RecoveryConfig` field (``--n-instances`` for ``n_instances``),
+    typed, with its allowed values and default in the help; unset flags keep the preset's value."""
+    from iht.recovery import RecoveryConfig, config_fields
+
+    defaults = RecoveryConfig()
+    for spec in config_fields():
+        meta, default = spec.metadata, getattr(defaults, spec.name)
+        shown = " ".join(getattr(v, "label", str(v)) for v in default) if meta["many"] else default
+        parser.add_argument("--" + spec.name.replace("_", "-"), dest=spec.name, type=_typed(meta["parse"]),
+                            choices=meta["choices"], nargs="*" if meta["many"] else None, default=None,
+                            metavar=None if meta["choices"] else {int: "INT", float: "REAL"}.get(meta["parse"], "CELL"),
+                            help=f"{meta['help']} (default: {shown})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -66,15 +97,18 @@ def _run(args: argparse.Namespace) -> int:
             check_int(args.scale, "scale", 1)
         print(run_demo(sparsity=args.sparsity, seed=args.seed, scale=args.scale))
     elif args.command == "recovery":
-        from iht.recovery import RecoveryConfig, run_recovery, summarize
+        from iht.recovery import QUICK, RecoveryConfig, config_fields, config_with, run_recovery, write_outputs
 
         with user_input():
-            config = RecoveryConfig(n_measurements=args.n, dim=args.dim, k_star=args.k_star,
-                                    noise=args.noise, n_instances=args.instances, first_seed=args.seed)
-        frame = run_recovery(config)
-        frame.to_csv(args.out, index=False)
-        print(summarize(frame))
-        print(f"\nwrote {args.out} ({len(frame)} rows)")
+            check_output_folder(args.out)
+            config = config_with(QUICK if args.quick else RecoveryConfig(),
+                                 **{f.name: getattr(args, f.name) for f in config_fields()})
+        frame, skipped = run_recovery(config)
+        for line in skipped:
+            print(line)
+        paths = write_outputs(frame, skipped, args.out)
+        print(paths["table"].read_text(encoding="utf-8"))
+        print(f"wrote {', '.join(str(p) for p in paths.values())} ({len(frame)} rows)")
     elif args.command == "verify":
         from iht.theory.verify import resolve_config, run_verify
 

@@ -34,16 +34,11 @@ import pandas as pd
 import torch
 from torch import nn
 
-from acdc.flops.errors import (
-    InputShapeError,
-    UnknownLayerError,
-    UnknownLayerWarning,
-    check_fraction,
-    check_input_shape,
-)
+from acdc.flops.errors import InputShapeError, UnknownLayerError, UnknownLayerWarning, check_input_shape
 from acdc.flops.functional_costs import FunctionalCounter
 from acdc.flops.module_costs import MODULE_COSTS, Cost, Handler, handler_for
 from iht.projection.errors import check_same_shape
+from iht.validation import check_fraction
 
 COLUMNS = (
     "layer",

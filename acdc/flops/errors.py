@@ -1,8 +1,7 @@
-"""Errors and argument checks of the FLOPs counter; messages name the parameter, allowed values and value."""
+"""Errors of the FLOPs counter and its ``input_shape`` check; scalar checks are in :mod:`iht.validation`."""
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Iterable
 from typing import Any
@@ -35,34 +34,3 @@ def check_input_shape(input_shape: Any) -> tuple[int, ...]:
             f"(e.g. (1, 3, 224, 224)); got input_shape={shape!r}"
         )
     return tuple(int(d) for d in shape)
-
-
-def _real(value: Any) -> float | None:
-    """``value`` as a float if it is a real number (not a bool), else None."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return None
-    return float(value)
-
-
-def check_fraction(value: Any, name: str) -> float:
-    """Return ``value`` as float after checking it is a real number in ``[0, 1]``."""
-    real = _real(value)
-    if real is None or not 0.0 <= real <= 1.0:
-        raise ValueError(f"{name} must be a real number in [0, 1]; got {name}={value!r}")
-    return real
-
-
-def check_nonnegative(value: Any, name: str) -> float:
-    """Return ``value`` as float after checking it is a finite real number ``>= 0``."""
-    real = _real(value)
-    if real is None or not 0.0 <= real < math.inf:
-        raise ValueError(f"{name} must be a finite real number >= 0; got {name}={value!r}")
-    return real
-
-
-def check_positive(value: Any, name: str) -> float:
-    """Return ``value`` as float after checking it is a finite real number ``> 0``."""
-    real = _real(value)
-    if real is None or not 0.0 < real < math.inf:
-        raise ValueError(f"{name} must be a finite real number > 0; got {name}={value!r}")
-    return real

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from acdc.flops.counter import FlopsCount
-from acdc.flops.errors import check_positive
 from acdc.flops.training import phases_from_history, training_flops
+from iht.validation import check_positive
 
 
 @dataclass(frozen=True)

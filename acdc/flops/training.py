@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from acdc.flops.counter import FlopsCount
-from acdc.flops.errors import check_fraction, check_nonnegative, check_positive
+from iht.validation import check_fraction, check_nonnegative, check_positive
 
 PHASE_KINDS = ("dense", "sparse")
 PHASE_ALIASES = {"decompressed": "dense", "compressed": "sparse"}

@@ -137,7 +137,7 @@ def test_bad_densities_raise():
     with pytest.raises(KeyError, match=r"densities names no counted weight: \['1'\]"):
         count.forward_flops({"1": 0.5})
     with pytest.raises(
-        ValueError, match=r"densities\['0'\] must be a real number in \[0, 1\]; got densities\['0'\]=1.5"
+        ValueError, match=r"densities\['0'\] must be finite and >= 0.0 and <= 1.0; got densities\['0'\]=1.5"
     ):
         count.forward_flops({"0": 1.5})
 
@@ -153,7 +153,13 @@ def test_bad_densities_raise():
         (
             {"kind": "sparse", "examples": 0},
             ValueError,
-            r"examples must be a finite real number > 0; got examples=0",
+            r"examples must be finite and > 0.0; got examples=0",
+        ),
+        ({"kind": "sparse", "examples": "2"}, TypeError, r"examples must be a real number; got '2' \(str\)"),
+        (
+            {"kind": "sparse", "examples": 2, "dense_gradient_examples": None},
+            TypeError,
+            r"dense_gradient_examples must be a real number; got None \(NoneType\)",
         ),
         (
             {"kind": "sparse", "examples": 2, "dense_gradient_examples": 3},
@@ -163,8 +169,10 @@ def test_bad_densities_raise():
         (
             {"kind": "sparse", "examples": 2, "densities": {"w": -0.1}},
             ValueError,
-            r"densities\['w'\] must be a real number in \[0, 1\]",
+            r"densities\['w'\] must be finite and >= 0.0 and <= 1.0",
         ),
+        ({"kind": "sparse", "examples": 2, "densities": {"w": True}}, TypeError,
+         r"densities\['w'\] must be a real number; got True \(bool\)"),
         ({"kind": "sparse", "examples": 2, "densities": [0.1]}, TypeError, r"densities must be a mapping"),
     ],
 )
@@ -178,7 +186,7 @@ def test_empty_histories_raise():
     with pytest.raises(ValueError, match="phases must contain at least one PhaseCost"):
         training_flops(count, [])
     with pytest.raises(
-        ValueError, match=r"examples_per_epoch must be a finite real number > 0; got examples_per_epoch=-1"
+        ValueError, match=r"examples_per_epoch must be finite and > 0.0; got examples_per_epoch=-1"
     ):
         phases_from_epochs([("dense", {})], -1)
 
