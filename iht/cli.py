@@ -73,10 +73,11 @@ def _add_recovery_config_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = RecoveryConfig()
     for spec in config_fields():
         meta, default = spec.metadata, getattr(defaults, spec.name)
+        metavar = None if meta["choices"] else {int: "INT", float: "REAL"}.get(meta["parse"], "CELL")
         shown = " ".join(getattr(v, "label", str(v)) for v in default) if meta["many"] else default
         parser.add_argument("--" + spec.name.replace("_", "-"), dest=spec.name, type=_typed(meta["parse"]),
                             choices=meta["choices"], nargs="*" if meta["many"] else None, default=None,
-                            metavar=None if meta["choices"] else {int: "INT", float: "REAL"}.get(meta["parse"], "CELL"),
+                            metavar=metavar,
                             help=f"{meta['help']} (default: {shown})")
 
 
@@ -97,16 +98,16 @@ def _run(args: argparse.Namespace) -> int:
             check_int(args.scale, "scale", 1)
         print(run_demo(sparsity=args.sparsity, seed=args.seed, scale=args.scale))
     elif args.command == "recovery":
-        from iht.recovery import QUICK, RecoveryConfig, config_fields, config_with, run_recovery, write_outputs
+        from iht import recovery
 
         with user_input():
             check_output_folder(args.out)
-            config = config_with(QUICK if args.quick else RecoveryConfig(),
-                                 **{f.name: getattr(args, f.name) for f in config_fields()})
-        frame, skipped = run_recovery(config)
+            config = recovery.config_with(recovery.QUICK if args.quick else recovery.RecoveryConfig(),
+                                          **{f.name: getattr(args, f.name) for f in recovery.config_fields()})
+        frame, skipped = recovery.run_recovery(config)
         for line in skipped:
             print(line)
-        paths = write_outputs(frame, skipped, args.out)
+        paths = recovery.write_outputs(frame, skipped, args.out)
         print(paths["table"].read_text(encoding="utf-8"))
         print(f"wrote {', '.join(str(p) for p in paths.values())} ({len(frame)} rows)")
     elif args.command == "verify":

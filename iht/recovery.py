@@ -383,7 +383,8 @@ def run_recovery(config: RecoveryConfig = RecoveryConfig(),
             floor = float(np.linalg.norm(objective.theta_star - objective.theta_planted)) / norm
             for solver in solvers:
                 theta, seconds = _solve(solver, objective, cell.k_star, config)
-                error = math.inf if theta is None else float(np.linalg.norm(theta - objective.theta_planted)) / norm
+                error = (math.inf if theta is None
+                         else float(np.linalg.norm(theta - objective.theta_planted)) / norm)
                 rows.append({
                     "experiment": experiment, "cell": cell.label, **cell._asdict(), "noise": noise,
                     "rho": cell.k_star / cell.n_measurements, "seed": seed, "solver": solver.name,
