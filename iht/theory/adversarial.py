@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from iht.theory._checks import check_positive
+from iht.validation import check_nonnegative
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class SupportNoiseOracle:
     sigma2: float
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "sigma2", check_positive(self.sigma2, "sigma2", allow_zero=True))
+        object.__setattr__(self, "sigma2", check_nonnegative(self.sigma2, "sigma2"))
 
     def __call__(self, theta: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return self.sample(rng).gradient(theta)

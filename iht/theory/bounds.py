@@ -18,7 +18,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from iht.theory._checks import check_positive
+from iht.validation import check_nonnegative, check_positive
 
 #: Factor of σ²/α in the noise floor of Peste et al. (2021), Theorem 1.
 THEOREM1_NOISE_FACTOR = 16.0
@@ -45,9 +45,9 @@ def theorem1_bound(sigma2: float, alpha: float, epsilon: float = 0.0) -> float:
     Peste, Iofinova, Vladu & Alistarh, "AC/DC: Alternating Compressed/DeCompressed Training of
     Deep Neural Networks", NeurIPS 2021, Theorem 1.
     """
-    check_positive(sigma2, "sigma2", allow_zero=True)
+    check_nonnegative(sigma2, "sigma2")
     check_positive(alpha, "alpha")
-    check_positive(epsilon, "epsilon", allow_zero=True)
+    check_nonnegative(epsilon, "epsilon")
     return epsilon + THEOREM1_NOISE_FACTOR * sigma2 / alpha
 
 
@@ -77,7 +77,7 @@ def theorem1_iterations(beta: float, alpha: float, gap0: float, epsilon: float) 
 
 
 def _log_iterations(condition: float, gap0: float, epsilon: float) -> float:
-    check_positive(gap0, "gap0", allow_zero=True)
+    check_nonnegative(gap0, "gap0")
     check_positive(epsilon, "epsilon")
     return condition * math.log(gap0 / epsilon) if gap0 > epsilon else 0.0
 
@@ -146,7 +146,7 @@ def descent_guarantee(step: float, beta_2k: float, step_norm2: float) -> float:
     """
     check_positive(step, "step")
     check_positive(beta_2k, "beta_2k")
-    check_positive(step_norm2, "step_norm2", allow_zero=True)
+    check_nonnegative(step_norm2, "step_norm2")
     return float((1 / Fraction(step) - Fraction(beta_2k)) * Fraction(step_norm2) / 2)
 
 

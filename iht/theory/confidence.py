@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-from iht.theory._checks import check_choice, check_positive, check_probability
+from iht.validation import check_choice, check_positive, check_probability
 
 #: Names accepted by :func:`upper_confidence_bound`.
 UCB_METHODS = ("student-t", "hoeffding", "empirical-bernstein")

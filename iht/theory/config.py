@@ -22,9 +22,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from iht.theory._checks import check_choice, check_positive, check_probability
 from iht.theory.confidence import UCB_METHODS
-from iht.validation import check_int
+from iht.validation import check_choice, check_int, check_nonnegative, check_positive, check_probability
 
 #: Parts of the grid, by the name used in the table's ``grid`` column.
 FAMILIES = ("window", "cpl", "decoy")
@@ -104,7 +103,7 @@ class VerifyConfig:
             check_positive(value, "conditions")
         for name in ("sigmas", "decoy_sigmas"):
             for value in getattr(self, name):
-                check_positive(value, name, allow_zero=True)
+                check_nonnegative(value, name)
         for value in self.families:
             check_choice(value, "families", FAMILIES)
         if not self.families:
@@ -144,7 +143,7 @@ class VerifyConfig:
             dim = check_int(pair[0], "window_sizes N", 2)
             check_int(pair[1], "window_sizes k*", 1, dim - 1)
         for value in self.window_sigmas:
-            check_positive(value, "window_sigmas", allow_zero=True)
+            check_nonnegative(value, "window_sigmas")
         if len(self.slope_sigmas) < 2:
             raise ValueError("slope_sigmas must hold at least 2 values; "
                              f"got slope_sigmas={self.slope_sigmas!r}")

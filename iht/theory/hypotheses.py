@@ -22,8 +22,7 @@ from enum import Enum
 from typing import Any
 
 from iht.theory import bounds
-from iht.theory._checks import check_choice, check_positive
-from iht.validation import check_int
+from iht.validation import check_choice, check_int, check_nonnegative, check_positive
 
 #: Relative slack of the integer comparisons ``k >= requirement``, for the rounding of the constants.
 REQUIREMENT_ROUNDING = 1e-12
@@ -95,14 +94,14 @@ def certified_upper(value: Any, name: str) -> float | None:
     upper = value.upper if hasattr(value, "upper") else value
     if isinstance(upper, numbers.Real) and upper == math.inf:
         return None
-    return check_positive(upper, name, allow_zero=True)
+    return check_nonnegative(upper, name)
 
 
 def certified_lower(value: Any, name: str) -> float | None:
     """Certified positive lower bound carried by ``value``; None if unknown or zero."""
     if value is None:
         return None
-    lower = check_positive(value.lower if hasattr(value, "lower") else value, name, allow_zero=True)
+    lower = check_nonnegative(value.lower if hasattr(value, "lower") else value, name)
     return lower if lower > 0 else None
 
 

@@ -44,6 +44,8 @@ from typing import Any
 
 import numpy as np
 
+from iht.validation import check_choice
+
 #: Packages whose loaded modules get the replaced functions.
 PATCHED_PACKAGES = ("iht", "tests", "paper_experiments")
 
@@ -267,8 +269,7 @@ MUTANTS: dict[str, tuple[str, Callable[[], None]]] = {
 
 def apply(name: str) -> None:
     """Apply mutant ``name`` to the running interpreter (loads the project's modules first)."""
-    if name not in MUTANTS:
-        raise ValueError(f"name must be one of {', '.join(map(repr, MUTANTS))}; got name={name!r}")
+    check_choice(name, "name", MUTANTS)
     _load()
     MUTANTS[name][1]()
 

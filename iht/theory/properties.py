@@ -18,8 +18,7 @@ from typing import Any
 import numpy as np
 
 from iht.projection import hard_threshold
-from iht.theory._checks import check_positive
-from iht.validation import check_int
+from iht.validation import check_int, check_positive
 
 #: Rounding slack of the exact checks, in units of float64 epsilon times the magnitude compared.
 ROUNDING_ULPS = 16

@@ -23,6 +23,7 @@ from iht.theory.phase_transition import run_phase_transition
 from iht.theory.report import build_report
 from iht.theory.runner import run_grid
 from iht.theory.summary import refuted_c, violation_lines
+from iht.validation import check_choice
 
 #: Default output folder of ``python -m iht verify``.
 DEFAULT_OUT = Path("runs/verify")
@@ -42,9 +43,7 @@ class VerifyOutputs:
 
 def resolve_config(preset: str = "default", seed: int | None = None) -> VerifyConfig:
     """The named preset, with ``seed`` replaced when given."""
-    if preset not in PRESETS:
-        raise ValueError(f"preset must be one of {', '.join(map(repr, PRESETS))}; got preset={preset!r}")
-    config = PRESETS[preset]
+    config = PRESETS[check_choice(preset, "preset", PRESETS)]
     return config if seed is None else config.replace(seed=seed)
 
 

@@ -67,7 +67,7 @@ def test_descent_guarantee_is_nonnegative_iff_step_at_most_one_over_beta(step_fr
     (lambda: theorem1_hypotheses(k=0, k_star=1, dim=5, beta=1, alpha=1, sigma2=0, C=1),
      r"k must be in >= 1; got k=0"),
     (lambda: theorem1_hypotheses(k=2, k_star=1, dim=5, beta=1, alpha=1, sigma2=0, C=1, alpha_scope="local"),
-     r"alpha_scope must be one of 'global', 'sparse'; got alpha_scope='local'"),
+     r"alpha_scope must be one of \['global', 'sparse'\]; got alpha_scope='local'"),
 ])
 def test_errors_name_parameter_allowed_values_and_received_value(call, message):
     with pytest.raises(ValueError, match=message):

@@ -46,12 +46,13 @@ def test_empirical_bernstein_beats_hoeffding_on_low_variance_samples():
 @pytest.mark.parametrize(("call", "message"), [
     (lambda: student_t_ucb([1.0]), r"values must hold at least 2 samples; got 1"),
     (lambda: student_t_ucb([1.0, np.nan]), r"values must be finite; got 1 non-finite sample"),
-    (lambda: student_t_ucb([1.0, 2.0], delta=1.0), r"delta must be in \(0, 1\); got delta=1.0"),
+    (lambda: student_t_ucb([1.0, 2.0], delta=1.0),
+     r"delta must be finite and > 0.0 and < 1.0; got delta=1.0"),
     (lambda: hoeffding_ucb([0.5, 3.0], upper=2.0),
      r"values must lie in \[0, upper=2\]; got range \[0.5, 3\]"),
     (lambda: upper_confidence_bound([0.5, 1.0], "hoeffding"), r"method='hoeffding' needs the range"),
     (lambda: upper_confidence_bound([0.5, 1.0], "bootstrap"),
-     r"method must be one of 'student-t', 'hoeffding', 'empirical-bernstein'; got method='bootstrap'"),
+     r"method must be one of \['empirical-bernstein', 'hoeffding', 'student-t'\]; got method='bootstrap'"),
 ])
 def test_errors(call, message):
     with pytest.raises(ValueError, match=message):

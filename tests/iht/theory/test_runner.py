@@ -166,7 +166,7 @@ def test_linear_rate_is_nan_without_a_transient():
     ({"epsilon_fraction": 1.5}, ValueError, r"epsilon_fraction must be"),
     ({"grid": 3}, TypeError, r"unknown VerifyConfig field\(s\): grid"),
     ({"families": ("Lasso",)}, ValueError,
-     r"families must be one of 'window', 'cpl', 'decoy'; got families='Lasso'"),
+     r"families must be one of \['cpl', 'decoy', 'window'\]; got families='Lasso'"),
     ({"families": ()}, ValueError, r"families must hold at least one of"),
     ({"decoy_correlations": (0.8, 1.0)}, ValueError,
      r"decoy_correlations must lie in \(0, 1/√decoy_decoys = 1\); got decoy_correlations=\(0.8, 1.0\)"),
