@@ -93,7 +93,7 @@ def test_threads(monkeypatch):
     (["demo", "--sparsity", "1.5"],
      "error: sparsity must be in [0, 1) (fraction of zeros); got sparsity=1.5"),
     (["demo", "--scale", "0"], "error: scale must be in >= 1; got scale=0"),
-    (["recovery", "--instances", "0"], "error: n_instances must be in >= 1; got n_instances=0"),
+    (["recovery", "--n-instances", "0"], "error: n_instances must be in >= 1; got n_instances=0"),
 ])
 def test_iht_cli_bad_values_are_one_line(argv, message, capsys):
     assert cli.main([*argv, "--threads", "1"]) == 2
