@@ -470,7 +470,8 @@ def transition_table(frame: Any) -> str:
 
 
 def plot_transition(frame: Any, path: str | Path) -> Path:
-    """Success rate against ``ρ = k*/n`` per solver, its 50% point marked by a cross; PNG at ``path``."""
+    """Success rate against ``ρ = k*/n`` per solver (peers dashed), its 50% point marked by a cross;
+    PNG at ``path``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -478,10 +479,11 @@ def plot_transition(frame: Any, path: str | Path) -> Path:
 
     slice_ = frame[frame.experiment == "transition"]
     points = transition_points(frame)
-    figure, axes = plt.subplots(figsize=(7.5, 4.5))
+    figure, axes = plt.subplots(figsize=(9.5, 4.5))
     for name, group in slice_.groupby("solver", sort=False):
         curve = group.groupby("rho").recovered.mean()
-        line, = axes.plot(curve.index, curve.to_numpy(), marker=".",
+        peer = name in SOLVERS and SOLVERS[name].module is not None
+        line, = axes.plot(curve.index, curve.to_numpy(), marker=".", linestyle="--" if peer else "-",
                           label=f"{name} (50%: {_point_text(points[name])})")
         if math.isfinite(points[name]):
             axes.plot([points[name]], [0.5], marker="x", markersize=10, color=line.get_color())
@@ -489,7 +491,7 @@ def plot_transition(frame: Any, path: str | Path) -> Path:
     first = slice_.iloc[0]
     axes.set(xlabel="ρ = k*/n", ylabel="success rate (support recovered)",
              title=f"Noiseless ±1, n = {first.n_measurements}, N = {first.dim}")
-    axes.legend(fontsize=7, loc="lower left")
+    axes.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5), title="solid: this library")
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)

@@ -57,9 +57,9 @@ DEFAULT_SCHEDULE = paper_schedule(100)
 class _StepRule:
     """The step, divergence guard and line search of one kind of step (see :func:`_step_kind`)."""
 
-    def __init__(self, objective: Any, oracle: Any, step: float | None, level: int,
+    def __init__(self, objective: Any, oracle: Any, resolved: tuple[float, float | None, str], level: int,
                  theta0: np.ndarray, line_search: bool):
-        self.step, beta, how = resolve_oracle_step(step, objective, oracle, level)
+        self.step, beta, how = resolved
         self.guard: DivergenceGuard = step_guard("acdc_iht", objective, theta0, level, beta, how)
         self.search = LineSearch(self.step, line_search_growth(oracle)) if line_search else None
 
@@ -136,36 +136,48 @@ def acdc_iht(objective: Any, oracle: Any, projection: Any, *,
     k = kept_count(projection, objective.dim)
     theta = initial_point(theta0, objective.dim)
     level = smoothness_level(objective, k)
-    rules = {kind: _StepRule(objective, oracle, step, objective.dim if kind == "dense" else level,
-                             theta, line_search) for kind in {_step_kind(s) for s in schedule.spans}}
+    levels = {kind: objective.dim if kind == "dense" else level for kind in map(_step_kind, schedule.spans)}
+    # one estimate of the smoothness per level (compressed and IHT steps share theirs)
+    resolved = {at: resolve_oracle_step(step, objective, oracle, at) for at in set(levels.values())}
+    rules = {kind: _StepRule(objective, oracle, resolved[at], at, theta, line_search)
+             for kind, at in levels.items()}
     rng = np.random.default_rng(seed)
     n_iter = schedule.epochs
     recorder = HistoryRecorder(objective, n_iter, theta, history)
     phase_of_step = np.empty(n_iter, dtype=f"<U{max(map(len, PHASE_NAMES))}")
     theta_dense = theta.copy()
+    # The mask the line search of a one-step dense phase computed for the update it accepted: the
+    # next compression projects that same vector, so it reuses the mask instead of a second top-k.
+    searched: dict[str, np.ndarray] = {}
     for span in schedule.spans:
         phase_of_step[span.start:span.stop] = span.phase.value
-        if span.phase is Phase.COMPRESSED:
+        dense = span.phase is Phase.DENSE
+        if not dense:
             theta_dense = theta.copy()
-            mask = projection.mask(theta)
+            mask = searched["mask"] if searched.get("update") is theta else projection.mask(theta)
             theta = np.where(mask, theta, 0.0)
         else:
             mask = np.ones(objective.dim, dtype=bool)
+        searched.clear()
         rule = rules[_step_kind(span)]
         mean = TailAverage(theta) if average else None
 
         def checked(update: np.ndarray, span: PhaseSpan = span, mask: np.ndarray = mask) -> np.ndarray:
             """The point the line search checks: the compressed one after a one-step dense phase."""
             if span.phase is Phase.DENSE:
-                return update if len(span) > 1 else np.where(projection.mask(update), update, 0.0)
+                if len(span) > 1:
+                    return update
+                searched["update"], searched["mask"] = update, projection.mask(update)
+                return np.where(searched["mask"], update, 0.0)
             return np.where(mask, update, 0.0)
 
         for t in range(span.start + 1, span.stop + 1):
             update = rule.update(t, oracle.sample(rng), theta, checked)
-            theta = np.where(mask, update, 0.0)
-            recorder.record(theta, rule.step)
+            theta = update if dense else np.where(mask, update, 0.0)
+            # a compressed phase keeps the support of its mask: no comparison of supports needed
+            recorder.record(theta, rule.step, None if dense else mask)
             if mean is not None:
-                mean.add(theta)
+                mean.add(theta, None if dense else True)
     final = theta if mean is None else mean.mean
     return ACDCIHTResult(final, mask.copy(), recorder.count, recorder.history(phase_of_step),
                          theta_dense)

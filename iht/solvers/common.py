@@ -195,10 +195,10 @@ class HistoryRecorder:
         self.gap_iterations[self.n_gaps] = self.count
         self.n_gaps += 1
 
-    def record(self, theta: np.ndarray, step: float) -> None:
-        """Record the iterate ``theta`` reached with ``step``."""
+    def record(self, theta: np.ndarray, step: float, support: np.ndarray | None = None) -> None:
+        """Record the iterate ``theta`` reached with ``step`` (``support``: ``theta != 0`` if known)."""
         t = self.count
-        support = theta != 0.0
+        support = theta != 0.0 if support is None else support
         self.support_changes[t] = np.count_nonzero(support ^ self.support)
         self.step_sizes[t] = step
         self.support, self.last = support, theta
@@ -285,9 +285,10 @@ class TailAverage:
         """Start a new mean at ``theta``."""
         self.mean, self.count = theta.copy(), 1
 
-    def add(self, theta: np.ndarray) -> None:
-        """Add ``theta``; restart if its support differs from the mean's."""
-        if np.array_equal(theta != 0.0, self.mean != 0.0):
+    def add(self, theta: np.ndarray, same_support: bool | None = None) -> None:
+        """Add ``theta``; restart if its support differs from the mean's (``same_support``: that
+        comparison, when the caller has made it)."""
+        if np.array_equal(theta != 0.0, self.mean != 0.0) if same_support is None else same_support:
             self.count += 1
             self.mean += (theta - self.mean) / self.count
         else:

@@ -56,6 +56,7 @@ def _thresholding(solver: str, objective: Any, oracle: Any, rng: np.random.Gener
         return np.where(projection.mask(update), update, 0.0)
 
     unchanged = 0
+    support = theta != 0.0
     for t in range(1, n_iter + 1):
         sampled = oracle.sample(rng)
         gradient = sampled.gradient(theta)
@@ -67,13 +68,16 @@ def _thresholding(solver: str, objective: Any, oracle: Any, rng: np.random.Gener
             update, new = search(sampled, theta, gradient, project)
             step = search.step
             guard.check(t, update, step)
-        recorder.record(new, step)
+        new_support = new != 0.0
+        same = bool(np.array_equal(new_support, support))
+        recorder.record(new, step, new_support)
         if mean is not None:
-            mean.add(new)
-        unchanged = unchanged + 1 if np.array_equal(new != 0.0, theta != 0.0) else 0
-        moved = float(np.linalg.norm(new - theta))
-        theta = new
-        if moved <= tol or (stable is not None and unchanged >= stable):
+            mean.add(new, same)  # the mean's support is the previous iterate's
+        unchanged = unchanged + 1 if same else 0
+        # ‖θ_{t+1} − θ_t‖ only when a tolerance asks for it (tol < 0: never stop on it)
+        fixed_point = tol >= 0.0 and float(np.linalg.norm(new - theta)) <= tol
+        theta, support = new, new_support
+        if fixed_point or (stable is not None and unchanged >= stable):
             break
     final = theta if mean is None else mean.mean
     return IHTResult(final, final != 0.0, recorder.count, recorder.history())
