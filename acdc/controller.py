@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -26,10 +26,21 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from acdc.masks import PRUNABLE_TYPES, WeightMasks, prunable_weights
+from acdc.masks import (
+    PRUNABLE_TYPES,
+    Predicate,
+    PruningSummary,
+    WeightMasks,
+    prunable_weights,
+    summarize,
+    warn_if_small_share,
+)
 from acdc.optim import reset_optimizer_state
 from acdc.schedule import Phase, Schedule
 from iht.projection import Projection
+
+Optimizers = torch.optim.Optimizer | Sequence[torch.optim.Optimizer]
+"""One optimiser, or every optimiser that steps prunable weights (see :class:`SparsityController`)."""
 
 
 @dataclass(frozen=True)
@@ -88,25 +99,60 @@ class SparsityController(ABC):
     :attr:`step` counts the optimiser steps taken so far (checkpointed); during the backward pass of a
     step it is the 0-based index of that step, in :meth:`after_step` the number of steps taken.
 
+    Loading a ``model.state_dict()`` that carries masks with pruned entries (``model.load_state_dict``)
+    enters the compressed phase with those masks, enforced from the next step, whether or not the
+    controller's own :meth:`state_dict` is loaded too (which then sets the phase it records).
+
     Parameters
     ----------
     model : nn.Module
         The model (a ``DistributedDataParallel`` wrapper is unwrapped). Receives mask buffers.
-    optimizer : torch.optim.Optimizer
-        Any optimiser over the model's parameters; receives a step post-hook.
-    exclude : iterable of str
-        Module or parameter names kept dense (see :func:`acdc.masks.prunable_weights`).
-    prunable_types : tuple of module types
-        Modules whose ``weight`` may be pruned (convolutions and linear layers by default).
+    optimizer : torch.optim.Optimizer or sequence of them
+        Every optimiser that steps prunable weights; each receives a step post-hook that re-applies the
+        masks of the weights it steps. The first one's steps are the controller's :attr:`step`.
+    exclude : str or iterable of str, keyword-only
+        Weights kept dense by name, parent module or glob (``"conv1"``, ``"layer1.*"``).
+    prunable_types : tuple of module types, keyword-only
+        Modules whose weights are pruned (default :data:`~acdc.masks.PRUNABLE_TYPES`: convolutions,
+        linear-like layers, ``transformers``' ``Conv1D`` included, and attention projections).
+    prunable : iterable of str or callable, keyword-only
+        Further prunable parameters (a user's own layers): names, globs or a predicate
+        ``(name, module, parameter) -> bool``.
+    keep_dense : str or iterable of str, keyword-only
+        ``"first"``, ``"last"``, ``"heads"`` (classifier heads): layers kept dense on any model.
+        All four as in :func:`acdc.masks.prunable_weights`.
+
+    Raises
+    ------
+    ValueError
+        If a prunable weight that requires a gradient is in none of the optimisers (its steps would
+        regrow pruned weights), besides the errors of :func:`~acdc.masks.prunable_weights`.
+
+    Warns
+    -----
+    SmallPrunedShareWarning
+        When the prunable weights hold less than :data:`~acdc.masks.SMALL_PRUNED_SHARE` of the
+        model's parameters (see :meth:`summary`).
     """
 
+    prunes = True
+    """Whether the method prunes at all (the small-share warning is pointless for dense training)."""
+
     def __init__(
-        self, model: nn.Module, optimizer: torch.optim.Optimizer, *, exclude: Iterable[str] = (),
-        prunable_types: tuple[type[nn.Module], ...] = PRUNABLE_TYPES,
+        self, model: nn.Module, optimizer: Optimizers, *,
+        exclude: str | Iterable[str] = (), prunable_types: tuple[type[nn.Module], ...] = PRUNABLE_TYPES,
+        prunable: Iterable[str] | Predicate = (), keep_dense: str | Iterable[str] = (),
     ) -> None:
         self.model = model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
-        self.optimizer = optimizer
-        self.masks = WeightMasks(self.model, prunable_weights(self.model, exclude, prunable_types))
+        self.optimizers = _optimizers(optimizer)
+        self.optimizer = self.optimizers[0]
+        weights = prunable_weights(self.model, exclude, prunable_types, prunable=prunable,
+                                   keep_dense=keep_dense)
+        self._candidates = prunable_weights(self.model, (), prunable_types, prunable=prunable)
+        stepped = _check_optimized(weights, self.optimizers)
+        self.masks = WeightMasks(self.model, weights)
+        if self.prunes:
+            warn_if_small_share(self.summary())
         self.phase: Phase | None = None
         self.mask_change: float | None = None
         self.step = 0
@@ -115,7 +161,10 @@ class SparsityController(ABC):
         self._tally = _EpochTally()
         self._densities: tuple[int, tuple[float, dict[str, float]]] | None = None
         self._handles = [w.register_hook(self._grad_hook(name)) for name, w in self.masks.weights.items()]
-        self._handles.append(optimizer.register_step_post_hook(lambda *_: self._step_taken()))
+        self._handles.append(self.optimizer.register_step_post_hook(lambda *_: self._step_taken()))
+        for other, names in zip(self.optimizers[1:], stepped[1:]):
+            self._handles.append(other.register_step_post_hook(self._reapply_hook(names)))
+        self._handles.append(self.model.register_load_state_dict_post_hook(lambda *_: self._masks_loaded()))
 
     @abstractmethod
     def phase_at(self, epoch: int) -> Phase:
@@ -177,6 +226,11 @@ class SparsityController(ABC):
         if self.sparse:
             self.masks.apply_()
 
+    def summary(self) -> PruningSummary:
+        """What the controller prunes and what it leaves dense (names, shapes, counts, pruned share);
+        ``print(controller.summary())`` for a table."""
+        return summarize(self.model, self.masks.weights, self._candidates)
+
     def observe_dense_gradient(self, name: str, grad: torch.Tensor) -> None:  # noqa: B027 (optional hook)
         """Called in the backward pass with the dense gradient of weight ``name``, before it is masked.
 
@@ -207,7 +261,7 @@ class SparsityController(ABC):
         Under ``torch.distributed`` the masks of rank 0 are broadcast, so every rank holds the same
         masks by construction.
         """
-        masks = broadcast_from_rank0(projection.masks({n: w.detach() for n, w in self.masks.weights.items()}))
+        masks = broadcast_from_rank0(self.masks.project(projection))
         warn_if_layers_emptied(masks, projection)
         if self._previous_masks is not None:
             new = sum(int((masks[n] & ~old).sum()) for n, old in self._previous_masks.items())
@@ -226,7 +280,8 @@ class SparsityController(ABC):
         self.masks.fill_()
         self.phase = Phase.DENSE
         self.mask_change = None
-        reset_optimizer_state(self.optimizer)
+        for optimizer in self.optimizers:
+            reset_optimizer_state(optimizer)
 
     def state_dict(self) -> dict[str, Any]:
         """Controller state for checkpoints (plain data and tensors; ``torch.load(weights_only=True)``)."""
@@ -254,12 +309,54 @@ class SparsityController(ABC):
             handle.remove()
         self._handles.clear()
 
+    def _masks_loaded(self) -> None:
+        """After ``model.load_state_dict``: masks with pruned entries are a compressed phase, enforced."""
+        self._densities = None
+        self.masks.version += 1
+        masks = self.masks.as_dict()
+        if self.phase is not Phase.COMPRESSED and not all(bool(m.all()) for m in masks.values()):
+            self.phase = Phase.COMPRESSED
+            self._previous_masks = {n: m.clone() for n, m in masks.items()}
+            self.masks.apply_()
+
+    def _reapply_hook(self, names: list[str]):
+        def reapply(*_: Any) -> None:
+            if self.sparse:
+                self.masks.apply_(names)
+
+        return reapply
+
     def _grad_hook(self, name: str):
         def mask_gradient(grad: torch.Tensor) -> torch.Tensor | None:
             self.observe_dense_gradient(name, grad)
             return self.masks.mask_gradient(name, grad) if self.sparse else None
 
         return mask_gradient
+
+
+def _optimizers(optimizer: Any) -> tuple[torch.optim.Optimizer, ...]:
+    optimizers = (optimizer,) if isinstance(optimizer, torch.optim.Optimizer) else tuple(
+        optimizer if isinstance(optimizer, Sequence) else ())
+    if not optimizers or not all(isinstance(o, torch.optim.Optimizer) for o in optimizers):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer or a non-empty sequence of them; "
+                        f"got optimizer={optimizer!r}")
+    return optimizers
+
+
+def _check_optimized(weights: Mapping[str, nn.Parameter],
+                     optimizers: Sequence[torch.optim.Optimizer]) -> list[list[str]]:
+    """Names of the weights each optimiser steps; ``ValueError`` naming trainable weights none steps."""
+    held = [{id(p) for group in o.param_groups for p in group["params"]} for o in optimizers]
+    stepped = [[name for name, w in weights.items() if id(w) in ids] for ids in held]
+    orphans = [name for name, w in weights.items()
+               if w.requires_grad and not any(id(w) in ids for ids in held)]
+    if orphans:
+        raise ValueError(
+            f"optimizer must hold every prunable weight that requires a gradient (pass every optimiser "
+            f"that steps them, optimizer=[opt1, opt2], or exclude= them); got {len(optimizers)} "
+            f"optimiser(s) holding none of {orphans}: another optimiser's steps would regrow their "
+            f"pruned entries")
+    return stepped
 
 
 class LayerCollapseWarning(UserWarning):
@@ -304,10 +401,8 @@ class ACDCController(SparsityController):
         Compression operator applied at the start of each compressed phase, e.g.
         ``TopK(sparsity=0.9)`` (global magnitude, the paper's default), ``LayerwiseTopK``,
         ``ERKTopK`` or ``NM(2, 4)`` from :mod:`iht.projection` (by name: :data:`iht.projection.PROJECTIONS`).
-    exclude : iterable of str, keyword-only
-        Layers kept dense, by module or weight name, e.g. ``("conv1", "fc")``.
-    prunable_types : tuple of module types, keyword-only
-        Module types whose weight AC/DC prunes (default :data:`~acdc.masks.PRUNABLE_TYPES`).
+    exclude, prunable_types, prunable, keep_dense : keyword-only
+        Which weights are pruned, as in :class:`SparsityController`.
 
     References
     ----------
@@ -316,11 +411,13 @@ class ACDCController(SparsityController):
     """
 
     def __init__(
-        self, model: nn.Module, optimizer: torch.optim.Optimizer, schedule: Schedule,
-        projection: Projection, *, exclude: Iterable[str] = (),
+        self, model: nn.Module, optimizer: Optimizers, schedule: Schedule,
+        projection: Projection, *, exclude: str | Iterable[str] = (),
         prunable_types: tuple[type[nn.Module], ...] = PRUNABLE_TYPES,
+        prunable: Iterable[str] | Predicate = (), keep_dense: str | Iterable[str] = (),
     ) -> None:
-        super().__init__(model, optimizer, exclude=exclude, prunable_types=prunable_types)
+        super().__init__(model, optimizer, exclude=exclude, prunable_types=prunable_types, prunable=prunable,
+                         keep_dense=keep_dense)
         self.schedule = schedule
         self.projection = projection
 

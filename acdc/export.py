@@ -43,7 +43,7 @@ from acdc import checkpoint
 from acdc.config import TrainConfig
 from acdc.data import load_splits
 from acdc.flops import count_flops
-from acdc.masks import MASK_SUFFIX, prunable_weights
+from acdc.masks import prunable_weights, strip_masks
 from acdc.models import build_classifier
 from acdc.trainer import memory_format_for
 from iht.validation import check_choice
@@ -123,7 +123,7 @@ def read_run(run_dir: str | Path, which: str = "final_sparse") -> SavedModel:
     snapshot = checkpoint.load(path, map_location="cpu")
     if not isinstance(snapshot, dict) or "state_dict" not in snapshot:
         raise checkpoint.CorruptCheckpointError(f"{path} is not a model file: it lacks 'state_dict'")
-    state = {k: v for k, v in snapshot["state_dict"].items() if not k.endswith(MASK_SUFFIX)}
+    state = strip_masks(snapshot["state_dict"])
     return SavedModel(info, config, state, *_shapes(info, config), which, snapshot.get("epoch"),
                       snapshot.get("val_acc"))
 

@@ -196,7 +196,7 @@ class Trainer:
         self.val_loader = self._loader(self.splits.val, shuffle=False)
         self.controller = build_controller(config, self.model, self.optimizer, len(self.train_loader))
         if config.method in PROJECTION_METHODS:
-            check_projection_fits(config, self.controller.masks.weights)
+            check_projection_fits(config, self.controller.masks.oriented())
         self.net: nn.Module = self.model
         if self.process.distributed:
             self.net = nn.parallel.DistributedDataParallel(self.model)

@@ -13,6 +13,8 @@ class DenseController(SparsityController):
     are measured the same way (its relative training FLOPs are 1.0).
     """
 
+    prunes = False
+
     def phase_at(self, epoch: int) -> Phase:
         return Phase.DENSE
 

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from acdc.controller import SparsityController
-from acdc.masks import PRUNABLE_TYPES
+from acdc.masks import PRUNABLE_TYPES, Predicate
 from acdc.schedule import Phase
 from iht.projection import Projection
 from iht.validation import check_int
@@ -64,10 +64,8 @@ class GMPController(SparsityController):
         Optimiser steps per epoch (converts the epochs to steps).
     interval : int, keyword-only
         Steps between pruning steps, ``Δt``.
-    exclude : iterable of str, keyword-only
-        Layers kept dense, by module or weight name, e.g. ``("conv1", "fc")``.
-    prunable_types : tuple of module types, keyword-only
-        Module types whose weight GMP prunes (default :data:`~acdc.masks.PRUNABLE_TYPES`).
+    exclude, prunable_types, prunable, keep_dense : keyword-only
+        Which weights are pruned, as in :class:`~acdc.controller.SparsityController`.
 
     References
     ----------
@@ -78,13 +76,15 @@ class GMPController(SparsityController):
     def __init__(
         self, model: nn.Module, optimizer: torch.optim.Optimizer, *, sparsity: float,
         projection: Callable[[float], Projection] | Projection, start_epoch: int, end_epoch: int,
-        steps_per_epoch: int, interval: int, exclude: Iterable[str] = (),
+        steps_per_epoch: int, interval: int, exclude: str | Iterable[str] = (),
         prunable_types: tuple[type[nn.Module], ...] = PRUNABLE_TYPES,
+        prunable: Iterable[str] | Predicate = (), keep_dense: str | Iterable[str] = (),
     ) -> None:
         check_int(start_epoch, "start_epoch", 0)
         check_int(end_epoch, "end_epoch", start_epoch + 1)
         check_int(steps_per_epoch, "steps_per_epoch", 1)
-        super().__init__(model, optimizer, exclude=exclude, prunable_types=prunable_types)
+        super().__init__(model, optimizer, exclude=exclude, prunable_types=prunable_types, prunable=prunable,
+                         keep_dense=keep_dense)
         self.sparsity = sparsity
         self.projection = projection
         self.ramp_start_epoch = start_epoch

@@ -24,7 +24,7 @@ from torch import nn
 
 from acdc.baselines.static import StaticSparseController
 from acdc.controller import broadcast_from_rank0
-from acdc.masks import PRUNABLE_TYPES
+from acdc.masks import PRUNABLE_TYPES, Predicate
 from iht.validation import check_int, check_real
 
 
@@ -80,10 +80,9 @@ class RigLController(StaticSparseController):
         Initial drop fraction ``α`` in ``(0, 1]`` (RigL: 0.3).
     end_step : int
         ``T_end``: the last update is the last multiple of ``ΔT`` before it (RigL: 75% of training).
-    exclude : iterable of str, keyword-only
-        Layers kept dense, by module or weight name (RigL keeps the first layer dense).
-    prunable_types : tuple of module types, keyword-only
-        Module types whose weight is sparse (default :data:`~acdc.masks.PRUNABLE_TYPES`).
+    exclude, prunable_types, prunable, keep_dense : keyword-only
+        Which weights are sparse, as in :class:`~acdc.controller.SparsityController` (RigL keeps the
+        first layer dense: ``keep_dense="first"``).
 
     References
     ----------
@@ -94,10 +93,11 @@ class RigLController(StaticSparseController):
     def __init__(
         self, model: nn.Module, optimizer: torch.optim.Optimizer, sparsity: float, distribution: str,
         generator: torch.Generator, *, interval: int, drop_fraction: float, end_step: int,
-        exclude: Iterable[str] = (), prunable_types: tuple[type[nn.Module], ...] = PRUNABLE_TYPES,
+        exclude: str | Iterable[str] = (), prunable_types: tuple[type[nn.Module], ...] = PRUNABLE_TYPES,
+        prunable: Iterable[str] | Predicate = (), keep_dense: str | Iterable[str] = (),
     ) -> None:
         super().__init__(model, optimizer, sparsity, distribution, generator, exclude=exclude,
-                         prunable_types=prunable_types)
+                         prunable_types=prunable_types, prunable=prunable, keep_dense=keep_dense)
         self.interval = check_int(interval, "interval", 1)
         self.drop_fraction = check_real(drop_fraction, "drop_fraction", 0.0, 1.0, strict=True)
         self.end_step = check_int(end_step, "end_step", 1)
@@ -133,7 +133,8 @@ class RigLController(StaticSparseController):
         self.masks.set_(masks)
         for name, weight in self.masks.weights.items():
             weight.masked_fill_(grown[name], 0)
-            for value in self.optimizer.state.get(weight, {}).values():
-                if isinstance(value, torch.Tensor) and value.shape == weight.shape:
-                    value.masked_fill_(grown[name], 0)
+            for optimizer in self.optimizers:
+                for value in optimizer.state.get(weight, {}).values():
+                    if isinstance(value, torch.Tensor) and value.shape == weight.shape:
+                        value.masked_fill_(grown[name], 0)
         self.masks.apply_()

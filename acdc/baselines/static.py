@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from acdc.controller import SparsityController
-from acdc.masks import PRUNABLE_TYPES
+from acdc.masks import PRUNABLE_TYPES, Predicate
 from acdc.schedule import Phase
 from iht.projection import RandomMask
 
@@ -30,10 +30,8 @@ class StaticSparseController(SparsityController):
         the positions inside a layer are uniformly random.
     generator : torch.Generator
         Draws the mask; it must live on the weights' device.
-    exclude : iterable of str, keyword-only
-        Layers kept dense, by module or weight name, e.g. ``("conv1", "fc")``.
-    prunable_types : tuple of module types, keyword-only
-        Module types whose weight is sparse (default :data:`~acdc.masks.PRUNABLE_TYPES`).
+    exclude, prunable_types, prunable, keep_dense : keyword-only
+        Which weights are sparse, as in :class:`~acdc.controller.SparsityController`.
 
     References
     ----------
@@ -43,10 +41,12 @@ class StaticSparseController(SparsityController):
 
     def __init__(
         self, model: nn.Module, optimizer: torch.optim.Optimizer, sparsity: float, distribution: str,
-        generator: torch.Generator, *, exclude: Iterable[str] = (),
+        generator: torch.Generator, *, exclude: str | Iterable[str] = (),
         prunable_types: tuple[type[nn.Module], ...] = PRUNABLE_TYPES,
+        prunable: Iterable[str] | Predicate = (), keep_dense: str | Iterable[str] = (),
     ) -> None:
-        super().__init__(model, optimizer, exclude=exclude, prunable_types=prunable_types)
+        super().__init__(model, optimizer, exclude=exclude, prunable_types=prunable_types, prunable=prunable,
+                         keep_dense=keep_dense)
         self.initial_mask = RandomMask(sparsity, generator, distribution)
 
     def phase_at(self, epoch: int) -> Phase:

@@ -100,7 +100,8 @@ def test_static_mask_never_changes_and_follows_its_distribution():
     for name, mask in controller.masks.as_dict().items():
         assert torch.equal(mask, first[name])
         assert not controller.masks.weights[name][~mask].any()
-    uniform = StaticSparseController(tiny_net(), optimizer, 0.8, "uniform", torch.Generator().manual_seed(0))
+    other = tiny_net()
+    uniform = StaticSparseController(other, sgd(other), 0.8, "uniform", torch.Generator().manual_seed(0))
     uniform.start_epoch(0)
     assert kept(uniform) == {n: k_from_sparsity(w.numel(), 0.8) for n, w in uniform.masks.weights.items()}
 

@@ -100,7 +100,7 @@ def test_only_conv_and_linear_weights_are_pruned_and_exclude_works():
 
 
 def test_bad_layer_names_and_nothing_to_prune_are_named():
-    unknown = r"exclude has unknown layer name\(s\) \['fc'\]; allowed: .*\['0', '4'\]"
+    unknown = r"exclude must name prunable weights.*; got exclude=\['fc'\], of which \['fc'\] match no"
     with pytest.raises(ValueError, match=unknown):
         prunable_weights(tiny_net(), exclude=["fc"])
     with pytest.raises(ValueError, match=r"model has nothing to prune: .*exclude=\['0', '4'\]"):
