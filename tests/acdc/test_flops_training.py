@@ -141,7 +141,8 @@ def test_phases_from_history_charges_rigl_dense_gradient_steps():
 
 
 def test_phases_from_history_takes_controller_records():
-    controller = ACDCController(tiny_net(), torch.optim.SGD(tiny_net().parameters(), lr=0.1),
+    model = tiny_net()
+    controller = ACDCController(model, torch.optim.SGD(model.parameters(), lr=0.1),
                                 Schedule.from_lengths([("dense", 1), ("compressed", 1)]), TopK(sparsity=0.5))
     for epoch in range(2):
         controller.start_epoch(epoch)
