@@ -197,15 +197,34 @@ def _mcp(objective: CompressedSensing, k: int, config: RecoveryConfig) -> np.nda
     return best
 
 
+#: Steps of the LARS-lasso path, in multiples of ``k`` (the noiseless path reaches the true
+#: support after about ``1.3k`` steps at ρ = 1/8; with ``2k``, 2/5 at ρ = 3/16 instead of 5/5, measured).
+LARS_STEPS = 3
+
+
 def _lars(objective: CompressedSensing, k: int, config: RecoveryConfig) -> np.ndarray:
-    """The lasso path by LARS (Efron et al. 2004) up to its first point with ``k`` non-zeros (the
-    closest count if it never has exactly ``k``), then least squares on that support."""
+    """The lasso path by LARS (Efron et al. 2004), ``LARS_STEPS·k`` steps; each point with at least
+    ``k`` non-zeros proposes the support of its ``k`` largest values; least squares on each; the fit
+    with the smallest residual is returned.
+
+    The first point with ``k`` non-zeros is not a good choice: the lasso's shrinkage lets false
+    variables in early, and on the noiseless slice the true support appears only near the end of
+    the path (measured on the noiseless slice, seeds 100–104: 2/5 recovered at ρ = 1/16 and 0/5
+    from ρ = 1/8 on with that rule; 5/5 at ρ = 1/8 and 4/5 at ρ = 7/32 with this one).
+    """
     from sklearn.linear_model import lars_path
 
-    _, _, path = lars_path(objective.features, objective.targets, method="lasso", max_iter=4 * k)
-    counts = np.count_nonzero(path, axis=0)
-    column = int(np.argmax(counts == k)) if np.any(counts == k) else int(np.argmin(np.abs(counts - k)))
-    return objective.minimize_on_support(path[:, column] != 0.0)
+    _, _, path = lars_path(objective.features, objective.targets, method="lasso",
+                           max_iter=LARS_STEPS * k)
+    best, best_residual = np.zeros(objective.dim), math.inf
+    for column in np.flatnonzero(np.count_nonzero(path, axis=0) >= k):
+        support = np.zeros(objective.dim, dtype=bool)
+        support[np.argpartition(np.abs(path[:, column]), -k)[-k:]] = True
+        theta = objective.minimize_on_support(support)
+        residual = float(np.linalg.norm(objective.features @ theta - objective.targets))
+        if residual < best_residual:
+            best, best_residual = theta, residual
+    return best
 
 
 def _solver_list() -> tuple[Solver, ...]:
@@ -229,7 +248,8 @@ def _solver_list() -> tuple[Solver, ...]:
         Solver("omp", "OMP (scikit-learn)", _omp, "sklearn"),
         Solver("abess", "abess, support size k* (X·√n, y·n)", _abess, "abess"),
         Solver("skglm_mcp", "skglm MCP tuned to k* non-zeros", _mcp, "skglm"),
-        Solver("lars_ls", "LARS-lasso path to k* + least squares (scikit-learn)", _lars, "sklearn"),
+        Solver("lars_ls", "LARS-lasso path, least squares on its best k*-support (scikit-learn)", _lars,
+               "sklearn"),
     )
 
 
