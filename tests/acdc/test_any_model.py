@@ -136,17 +136,21 @@ def test_a_prunable_weight_stepped_by_an_optimiser_not_given_is_an_error():
 def test_every_optimiser_given_keeps_its_pruned_weights_zero_and_is_reset():
     model = two_layers()
     optimizers = [sgd(model[0].parameters()), sgd(model[2].parameters())]
-    schedule = Schedule.from_lengths([(Phase.COMPRESSED, 1), (Phase.DENSE, 1), (Phase.COMPRESSED, 1)])
+    schedule = Schedule.from_lengths([(Phase.DENSE, 1), (Phase.COMPRESSED, 1), (Phase.DENSE, 1),
+                                      (Phase.COMPRESSED, 1)])
     controller = ACDCController(model, optimizers, schedule, LayerwiseTopK(sparsity=0.5))
     controller.start_epoch(0)
+    for seed in range(3):                          # dense steps build both optimisers' momentum
+        two_layer_step(model, optimizers, seed)
+    controller.start_epoch(1)
     mask = controller.masks.get("2.weight").clone()
     assert int((~mask).sum()) == 128
-    for seed in range(3):
+    for seed in range(3, 6):
         two_layer_step(model, optimizers, seed)
-    assert int(torch.count_nonzero(model[2].weight[~mask])) == 0   # all 128 were nonzero before
-    assert controller.step == 3                                     # the first optimiser's steps
-    controller.start_epoch(1)
-    assert all(not optimizer.state for optimizer in optimizers)
+    assert int(torch.count_nonzero(model[2].weight[~mask])) == 0   # the second optimiser's step re-masked
+    assert controller.step == 6                                     # the first optimiser's steps
+    controller.start_epoch(2)
+    assert all(not optimizer.state for optimizer in optimizers)    # both reset entering the dense phase
 
 
 class Mixer(nn.Module):
@@ -277,3 +281,13 @@ def test_rigl_resets_the_grown_weights_state_in_every_optimiser():
     assert grown.any()
     momentum = optimizers[1].state[model[2].weight]["momentum_buffer"]
     assert not momentum[grown].any() and not model[2].weight[grown].any()
+
+
+def test_attention_with_separate_key_and_value_sizes_prunes_its_three_input_projections():
+    torch.manual_seed(0)
+    attention = nn.MultiheadAttention(16, 2, kdim=8, vdim=8, batch_first=True)
+    weights = prunable_weights(attention)
+    assert list(weights) == ["q_proj_weight", "k_proj_weight", "v_proj_weight", "out_proj.weight"]
+    controller = ACDCController(attention, sgd(attention.parameters()), COMPRESSED, NM(2, 4))
+    controller.start_epoch(0)
+    assert all(bool((m.reshape(16, -1, 4).sum(-1) == 2).all()) for m in controller.masks.as_dict().values())
