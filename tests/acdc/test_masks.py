@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from acdc.masks import WeightMasks, mask_free_state, prunable_weights
+from acdc.masks import WeightMasks, mask_free_state, prunable_weights, strip_masks
 from tests.acdc.helpers import tiny_net
 
 
@@ -76,3 +76,9 @@ def test_mask_free_state_drops_exactly_the_mask_buffers_and_loads_into_a_fresh_m
     with torch.no_grad():
         masks.weights["0.weight"].add_(1.0)
     assert not torch.equal(state["0.weight"], masks.weights["0.weight"])  # a copy, not a view
+
+
+def test_strip_masks_drops_only_the_masks_of_entries_present():
+    state = {"fc.weight": torch.ones(2), "fc.weight_mask": torch.ones(2, dtype=torch.bool),
+             "attention_mask": torch.ones(3)}   # a model's own buffer named *_mask with no "attention" entry
+    assert list(strip_masks(state)) == ["fc.weight", "attention_mask"]
