@@ -52,6 +52,26 @@ def test_each_peer_adapter_finds_the_support_of_an_easy_instance(name):
         objective.theta_star - objective.theta_planted)
 
 
+def test_abess_needs_the_rescaling_of_its_adapter():
+    abess = pytest.importorskip("abess")
+    objective = CompressedSensing(128, 1024, 20, noise=0.01, amplitudes="pm1", seed=100)
+    raw = abess.LinearRegression(support_size=[20], fit_intercept=False, thread=1)
+    raw.fit(objective.features, objective.targets)
+    assert not np.array_equal(raw.coef_ != 0.0, objective.support_star)
+    theta = SOLVERS["abess"].run(objective, 20, RecoveryConfig())
+    assert np.array_equal(theta != 0.0, objective.support_star)
+
+
+def test_lars_adapter_searches_the_path_beyond_its_first_k_sparse_point():
+    sklearn = pytest.importorskip("sklearn.linear_model")
+    objective = CompressedSensing(256, 1024, 32, noise=0.0, amplitudes="pm1", seed=100)
+    _, _, path = sklearn.lars_path(objective.features, objective.targets, method="lasso", max_iter=96)
+    first = path[:, np.argmax(np.count_nonzero(path, axis=0) == 32)]
+    assert not np.array_equal(first != 0.0, objective.support_star)
+    theta = SOLVERS["lars_ls"].run(objective, 32, RecoveryConfig())
+    assert np.array_equal(theta != 0.0, objective.support_star)
+
+
 def test_a_missing_peer_is_skipped_with_one_line(monkeypatch):
     real = __import__("importlib").util.find_spec
     monkeypatch.setattr("importlib.util.find_spec", lambda name: None if name == "abess" else real(name))
