@@ -21,7 +21,7 @@ running along the input-feature axis of :mod:`acdc.weight_axes`), and tensor ope
 as :mod:`acdc.flops.functional_costs` explains. :attr:`FlopsCount.product_flops` are the operations
 ``torch.utils.flop_counter.FlopCounterMode`` counts (convolutions and matrix products); a training
 step measured with it is ``3 ×`` those, less the first layer's input gradient that autograd skips
-on image models (tests/acdc/test_flops_thirdparty.py).
+on image models (tests/acdc/flops/test_thirdparty.py).
 """
 
 from acdc.flops.counter import COLUMNS, FlopsCount, count_flops

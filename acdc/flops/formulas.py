@@ -9,7 +9,7 @@ tables (Peste et al. 2021, Tables 1-3: 8.2 GFLOPs for ResNet-50, 1.1 for MobileN
 ("3.8 x 10^9 FLOPs", which are MACs of the unmodified v1 convolutions) and Howard et al. (2017)
 Table 2 ("569 million mult-adds").
 
-Measured with these formulas at 224×224 (tests/acdc/test_flops_models.py): ResNet-50 v1.5 has
+Measured with these formulas at 224×224 (tests/acdc/flops/test_models.py): ResNet-50 v1.5 has
 4.089e9 MACs in its convolutions and classifier, 8.178 GFLOPs, and 8.217 GFLOPs with BatchNorm,
 ReLU, pooling and residual adds (+0.2% over the published 8.2); MobileNetV1 has 568.7e6 MACs,
 1.137 GFLOPs, and 1.153 GFLOPs in all (+4.8% over the published 1.1, which is 1.14 rounded).

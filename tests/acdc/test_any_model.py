@@ -32,7 +32,7 @@ from acdc.controller import ACDCController
 from acdc.masks import SmallPrunedShareWarning, head_weights, prunable_weights, strip_masks
 from acdc.schedule import Phase, Schedule
 from iht.projection import NM, LayerwiseTopK, TopK, k_from_sparsity
-from tests.acdc.test_flops_thirdparty import bert, gpt2
+from tests.acdc.flops.test_thirdparty import bert, gpt2
 from tests.acdc.thirdparty_models import ConvNeXtMini, MobileNetV3Mini, VisionTransformerMini
 
 COMPRESSED = Schedule.from_lengths([(Phase.COMPRESSED, 1)])

@@ -22,8 +22,8 @@ from acdc.data.cifar import LAYOUTS, cifar_class_names
 from acdc.data.fashion_mnist import MEAN, STD
 from acdc.data.synthetic import make_synthetic_images
 from acdc.data.text_corpus import read_text_file
-from tests.acdc.test_data import idx_bytes
-from tests.acdc.test_data_extra import write_cifar
+from tests.acdc.data.test_data import idx_bytes
+from tests.acdc.data.test_data_extra import write_cifar
 
 
 def expect_named_error(path, pattern: str, call, error: type[Exception] = DataFileError):
