@@ -50,6 +50,11 @@ class ImageRecipe(ExperimentConfig):
     update_interval: int = 79           # gmp, rigl: optimiser steps between mask updates (1 epoch of 10k)
     threads: int | None = 1             # torch CPU threads: 1 on a shared machine
 
+    def __post_init__(self) -> None:
+        """Check the shared knobs with :class:`~acdc.config.TrainConfig`'s own checks, before any run."""
+        super().__post_init__()
+        self.train_config(Path("."))
+
     def train_config(self, out: Path, **changes: Any) -> TrainConfig:
         """The :class:`~acdc.config.TrainConfig` of this recipe with ``changes``, writing into ``out``."""
         recipe = {field.name: getattr(self, field.name) for field in fields(ImageRecipe)}

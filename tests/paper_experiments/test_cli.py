@@ -70,6 +70,8 @@ def test_override_parsing():
     (["run", "figure2b", "--quick", "--set", "sparsities=(0.9, 1.0)"],
      "sparsities must be in [0, 1) (fraction of zeros); got sparsities=1.0"),
     (["run", "theory", "--quick", "--set", "epochs"], "--set takes KEY=VALUE"),
+    (["run", "figure1", "--quick", "--set", "epochs=-1"], "epochs must be in >= 1; got epochs=-1"),
+    (["run", "table1", "--quick", "--set", "lr=0"], "lr must be finite and > 0.0; got lr=0"),
 ])
 def test_cli_reports_bad_input_in_one_line(argv, message, capsys):
     """Issue 17: a bad --set value was a 20-line traceback; now one line and status 2, nothing run."""
