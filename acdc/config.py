@@ -11,13 +11,14 @@ its ``--help``. ``TrainConfig.from_dict`` (used for ``--config FILE.json``) reje
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from acdc.baselines import MASK_DISTRIBUTIONS
 from acdc.data import DATASETS, DEFAULT_ROOT
 from acdc.distributed import DEVICES
+from acdc.masks import KEEP_DENSE
 from acdc.models import CLASSIFIERS
 from acdc.optim import OPTIMIZERS
 from acdc.schedule import MIN_PAPER_EPOCHS, Schedule, parse_schedule
@@ -25,7 +26,7 @@ from iht.projection import PROJECTIONS, build_projection
 from iht.provenance import git_revision
 from iht.validation import check_choice, check_int, check_known_names, check_real, check_sparsity
 
-__all__ = ["Choice", "Integer", "Real", "Sparsity", "TrainConfig", "git_revision"]
+__all__ = ["Choice", "Integer", "Names", "Real", "Sparsity", "TrainConfig", "git_revision"]
 
 PROJECTION_METHODS = ("acdc", "gmp")
 """Methods that prune with ``projection`` (the others draw random masks or keep the model dense)."""
@@ -65,6 +66,31 @@ class Choice:
 
     def describe(self) -> str:
         return "one of " + ", ".join(sorted(self.values))
+
+
+@dataclass(frozen=True)
+class Names:
+    """Any number of names, from ``values`` when given (a tuple field: one flag with several arguments,
+    a JSON list; a single str is one name)."""
+
+    values: Collection[str] | None = None
+
+    def check(self, value: Any, name: str) -> None:
+        if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+            raise TypeError(f"{name} must be a list of names (str); got {name}={value!r}")
+        if self.values is not None:
+            check_known_names(value, name, self.values)
+
+    def describe(self) -> str:
+        return "names" if self.values is None else "any of " + ", ".join(sorted(self.values))
+
+    @staticmethod
+    def normalize(value: Any) -> Any:
+        """A str as a one-name tuple, another iterable as a tuple; anything else as is (for :meth:`check`
+        to reject)."""
+        if isinstance(value, str):
+            return (value,)
+        return tuple(value) if isinstance(value, Iterable) else value
 
 
 @dataclass(frozen=True)
@@ -109,7 +135,7 @@ class Sparsity:
         return "a fraction of zeros in [0, 1)"
 
 
-def _knob(default: Any, help: str, check: Choice | Integer | Real | Sparsity | None = None) -> Any:
+def _knob(default: Any, help: str, check: Choice | Names | Integer | Real | Sparsity | None = None) -> Any:
     """A config field with its default, help text and constraint (``None``: checked in ``__post_init__``)."""
     return field(default=default, metadata={"help": help, "check": check})
 
@@ -143,7 +169,11 @@ class TrainConfig:
                                       Real(0.0, 1.0))
     gmp_end_fraction: float = _knob(0.75, "gmp: target reached at epoch ceil(fraction · epochs), then "
                                           "fine-tune; > gmp_start_fraction", Real(0.0, 1.0, strict=True))
-    exclude: tuple[str, ...] = _knob((), "layers kept dense (module or weight names), e.g. conv1 fc")
+    exclude: tuple[str, ...] = _knob((), "layers kept dense: weight or module names, parent modules or "
+                                         "globs, e.g. conv1 fc, layer1 or 'layer1.*'", Names())
+    keep_dense: tuple[str, ...] = _knob((), "layers kept dense by position, on any model: the first and last "
+                                            "prunable layer, the classifier head (the paper's high-sparsity "
+                                            "runs keep first and last)", Names(KEEP_DENSE))
     schedule: str = _knob("paper", f"acdc: paper (the paper's recipe scaled to --epochs >= "
                                    f"{MIN_PAPER_EPOCHS}) | lm (48 epochs) | phase:epochs,... "
                                    "(e.g. dense:3,compressed:2, summing to --epochs)")
@@ -164,7 +194,9 @@ class TrainConfig:
     out: str = _knob("runs/acdc", "output folder")
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "exclude", tuple(self.exclude))
+        for f in fields(self):
+            if isinstance(f.metadata["check"], Names):
+                object.__setattr__(self, f.name, Names.normalize(getattr(self, f.name)))
         for f in fields(self):
             value, check = getattr(self, f.name), f.metadata["check"]
             if check is not None and not (value is None and f.default is None):
@@ -211,7 +243,9 @@ class TrainConfig:
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready values (``exclude`` as a list)."""
+        """Plain JSON-ready values (``exclude`` and ``keep_dense`` as lists)."""
         values = asdict(self)
-        values["exclude"] = list(self.exclude)
+        for f in fields(self):
+            if isinstance(f.metadata["check"], Names):
+                values[f.name] = list(values[f.name])
         return values

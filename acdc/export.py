@@ -11,9 +11,10 @@ writes two files:
 ``model.json``
     ``format``, ``which``, ``epoch``, ``val_acc``, ``num_classes``, ``sample_shape`` (one input,
     channels first), ``sparsity`` (fraction of zeros over the run's pruned weights: those of
-    ``prunable_weights`` minus ``exclude``), ``layer_sparsity`` (every prunable weight), ``flops``
-    (``dense`` and ``sparse`` forward FLOPs per example, zero weights skipped, and their ratio; see
-    :func:`acdc.flops.count_flops`), the run's ``config`` and its ``git_revision`` and ``torch`` version.
+    ``prunable_weights`` minus ``exclude`` and ``keep_dense``), ``layer_sparsity`` (every prunable
+    weight), ``flops`` (``dense`` and ``sparse`` forward FLOPs per example, zero weights skipped, and
+    their ratio; see :func:`acdc.flops.count_flops`), the run's ``config`` and its ``git_revision`` and
+    ``torch`` version.
 
 :func:`load_model` rebuilds the model from a run folder (its ``config.json`` and one of its model files)
 or from an exported file (its JSON beside it), loads the weights strictly and returns it in eval mode,
@@ -163,9 +164,9 @@ def export_path(run_dir: str | Path, which: str, out: str | Path | None = None) 
     return out
 
 
-def _sparsity(model: nn.Module, exclude: tuple[str, ...]) -> tuple[float, dict[str, float]]:
+def _sparsity(model: nn.Module, config: TrainConfig) -> tuple[float, dict[str, float]]:
     layers = {name: float((w == 0).sum()) / w.numel() for name, w in prunable_weights(model).items()}
-    pruned = prunable_weights(model, exclude)
+    pruned = prunable_weights(model, config.exclude, keep_dense=config.keep_dense)
     zeros = sum(int((w == 0).sum()) for w in pruned.values())
     return zeros / sum(w.numel() for w in pruned.values()), layers
 
@@ -175,7 +176,7 @@ def write_export(saved: SavedModel, out: str | Path) -> tuple[Path, Path]:
     ``out`` with the suffix ``.json`` (see the module docstring); return both paths."""
     out = Path(out)
     model = saved.build()
-    sparsity, layers = _sparsity(model, saved.config.exclude)
+    sparsity, layers = _sparsity(model, saved.config)
     flops = count_flops(model, (1, *saved.sample_shape), skip_zero_weights=True)
     info = saved.info
     description = {

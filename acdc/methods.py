@@ -28,17 +28,24 @@ from iht.validation import check_choice
 Builder = Callable[[TrainConfig, nn.Module, torch.optim.Optimizer, int], SparsityController]
 
 
+def dense_layers(config: TrainConfig) -> dict[str, tuple[str, ...]]:
+    """The keyword arguments that keep layers dense, as every controller takes them: ``exclude``
+    (names, parent modules, globs) and ``keep_dense`` (first, last, heads; see
+    :func:`acdc.masks.prunable_weights`)."""
+    return {"exclude": config.exclude, "keep_dense": config.keep_dense}
+
+
 def build_acdc(config: TrainConfig, model: nn.Module, optimizer: torch.optim.Optimizer,
                steps_per_epoch: int) -> SparsityController:
-    """AC/DC with the configured schedule, projection and excluded layers (works per epoch)."""
+    """AC/DC with the configured schedule, projection and dense layers (works per epoch)."""
     return ACDCController(model, optimizer, config.build_schedule(),
-                          build_projection(config.projection, config.sparsity), exclude=config.exclude)
+                          build_projection(config.projection, config.sparsity), **dense_layers(config))
 
 
 def build_dense(config: TrainConfig, model: nn.Module, optimizer: torch.optim.Optimizer,
                 steps_per_epoch: int) -> SparsityController:
     """Dense training (no pruning) in the same loop."""
-    return DenseController(model, optimizer, exclude=config.exclude)
+    return DenseController(model, optimizer, **dense_layers(config))
 
 
 def build_gmp(config: TrainConfig, model: nn.Module, optimizer: torch.optim.Optimizer,
@@ -58,7 +65,7 @@ def build_gmp(config: TrainConfig, model: nn.Module, optimizer: torch.optim.Opti
         projection = build_projection(config.projection, config.sparsity)
     return GMPController(model, optimizer, sparsity=config.sparsity, projection=projection, start_epoch=start,
                          end_epoch=end, steps_per_epoch=steps_per_epoch, interval=config.update_interval,
-                         exclude=config.exclude)
+                         **dense_layers(config))
 
 
 def _mask_generator(model: nn.Module, seed: int) -> torch.Generator:
@@ -69,7 +76,7 @@ def build_static(config: TrainConfig, model: nn.Module, optimizer: torch.optim.O
                  steps_per_epoch: int) -> SparsityController:
     """A random ``mask_distribution`` mask, drawn from ``seed``, fixed for the whole run."""
     return StaticSparseController(model, optimizer, config.sparsity, config.mask_distribution,
-                                  _mask_generator(model, config.seed), exclude=config.exclude)
+                                  _mask_generator(model, config.seed), **dense_layers(config))
 
 
 def build_rigl(config: TrainConfig, model: nn.Module, optimizer: torch.optim.Optimizer,
@@ -78,7 +85,7 @@ def build_rigl(config: TrainConfig, model: nn.Module, optimizer: torch.optim.Opt
     end_step = max(1, int(config.rigl_end_fraction * config.epochs * steps_per_epoch))
     return RigLController(model, optimizer, config.sparsity, config.mask_distribution,
                           _mask_generator(model, config.seed), interval=config.update_interval,
-                          drop_fraction=config.drop_fraction, end_step=end_step, exclude=config.exclude)
+                          drop_fraction=config.drop_fraction, end_step=end_step, **dense_layers(config))
 
 
 CONTROLLERS: dict[str, Builder] = {

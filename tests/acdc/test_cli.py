@@ -11,9 +11,12 @@ import sys
 import pytest
 import torch
 
-from acdc import cli
+from acdc import checkpoint, cli
 from acdc.cli import main
 from acdc.config import TrainConfig
+from acdc.masks import prunable_weights
+from acdc.methods import CONTROLLERS, build_controller
+from acdc.models import build_classifier
 from acdc.trainer import Trainer, epoch_line, format_seconds
 from iht.cli_support import THREAD_VARIABLES, TRACEBACK_ENV
 
@@ -50,6 +53,31 @@ def test_train_command_writes_metrics_plot_and_config(tmp_path, capsys):
                  "--out", str(tmp_path / "variant"), "--quiet"]) == 0
     variant = json.loads((tmp_path / "variant" / "config.json").read_text())["config"]
     assert variant == {**info["config"], "sparsity": 0.5, "out": str(tmp_path / "variant")}
+
+
+def test_keep_dense_and_exclude_globs_keep_those_layers_dense_in_the_saved_model(tmp_path):
+    """Issue 20: ``--keep-dense first last`` (conv1, fc) and ``--exclude 'layer1.*'`` through the command
+    line; the saved model has no zero in those layers and 80% zeros over the others."""
+    out = tmp_path / "run"
+    assert main(["train", *TINY, "--sparsity", "0.8", "--keep-dense", "first", "last", "--exclude",
+                 "layer1.*", "--out", str(out), "--quiet"]) == 0
+    assert json.loads((out / "config.json").read_text())["config"]["keep_dense"] == ["first", "last"]
+    state = checkpoint.load(out / "final_sparse.pt")["state_dict"]
+    weights = {name: w for name, w in state.items() if name.endswith("weight") and w.ndim >= 2}
+    dense = {name for name in weights if name in ("conv1.weight", "fc.weight") or name.startswith("layer1.")}
+    assert len(dense) == 8 and all(bool(weights[name].ne(0).all()) for name in dense)
+    pruned = [w for name, w in weights.items() if name not in dense]
+    zeros = sum(int((w == 0).sum()) for w in pruned) / sum(w.numel() for w in pruned)
+    assert zeros == pytest.approx(0.8, abs=0.01)
+
+
+@pytest.mark.parametrize("method", sorted(CONTROLLERS))
+def test_every_method_keeps_the_configured_layers_dense(method):
+    config = TrainConfig(method=method, keep_dense=["first", "heads"], exclude="layer1", epochs=20)
+    model = build_classifier("resnet20", 10, (1, 8, 8), 2)
+    controller = build_controller(config, model, torch.optim.SGD(model.parameters(), lr=0.1), 4)
+    every = list(prunable_weights(model))
+    assert list(controller.masks.weights) == [n for n in every[1:-1] if not n.startswith("layer1.")]
 
 
 def one_error_line(capsys) -> str:
