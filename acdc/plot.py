@@ -35,11 +35,12 @@ def shade_phases(ax: Any, epochs: Sequence[int], phases: Sequence[str]) -> list[
 
 
 def metrics_figure(rows: Sequence[Mapping[str, Any]], title: str = "AC/DC") -> Any:
-    """The sparsity/accuracy figure of the per-epoch ``rows`` (as in ``metrics.csv``)."""
+    """The sparsity/accuracy figure of the per-epoch ``rows`` (as in ``metrics.csv``: epochs from 0)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     epochs = [r["epoch"] for r in rows]
     fig, left = plt.subplots(figsize=(8, 4.6))
@@ -48,6 +49,7 @@ def metrics_figure(rows: Sequence[Mapping[str, Any]], title: str = "AC/DC") -> A
                             label="sparsity")
     left.set(xlabel="epoch", ylabel="sparsity (%)", ylim=(-2, 102), title=title,
              xlim=(min(epochs) - 0.5, max(epochs) + 0.5))
+    left.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     right = left.twinx()
     (accuracy,) = right.plot(epochs, [100 * r["val_acc"] for r in rows], color="tab:blue", marker=".",
                              label="validation accuracy")
