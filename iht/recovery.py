@@ -23,8 +23,10 @@ A solver of this library that raises :class:`~iht.solvers.DivergenceError` gets 
 and counts as a failure. A peer whose package is missing is skipped with a one-line message
 (:func:`available_solvers`); ``pip install 'acdc-iht[peers]'`` installs them all.
 
-Step sizes. NIHT chooses its own and stops once its support is stable for ``niht_stable``
-iterations, with one least-squares solve on it. HTP uses Foucart's unit step for unit-norm
+Step sizes. NIHT runs with conjugate directions (CGIHT, Blanchard, Tanner & Wei 2015: Blumensath &
+Davies' steepest directions and step shrinking recover 25/40 instances at (128, 1024, 20) against
+39/40, ``docs/recovery.md``), chooses its own step and stops once its support is stable for
+``niht_stable`` iterations, with one least-squares solve on it. HTP uses Foucart's unit step for unit-norm
 columns, here ``η = 1/h̄`` with ``h̄ = tr(AᵀA/n)/N`` the average curvature (a global step
 ``1/λ_max(AᵀA/n)`` stalls on these instances, see THEORY.md). Stochastic IHT and AC/DC start from
 the theory's step for a minibatch, ``1/L_B`` (the expected restricted smoothness of the minibatch
@@ -234,8 +236,9 @@ def _solver_list() -> tuple[Solver, ...]:
                               stable=config.stochastic_stable, **STOCHASTIC).theta
 
     return (
-        Solver("niht", "NIHT (stable support + least squares)",
-               lambda o, k, c: niht(o, k, n_iter=500, tol=1e-12, stable=c.niht_stable, history=0).theta),
+        Solver("niht", "NIHT with conjugate directions (CGIHT), stable support + least squares",
+               lambda o, k, c: niht(o, k, n_iter=500, tol=1e-12, stable=c.niht_stable, conjugate=True,
+                                    history=0).theta),
         Solver("htp", "HTP (unit step)",
                lambda o, k, c: htp(o, TopK(k=k), step=_unit_step(o), history=0).theta),
         Solver("subspace_pursuit", "subspace pursuit",

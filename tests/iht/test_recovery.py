@@ -139,3 +139,10 @@ def test_bad_settings_name_the_parameter(capsys):
     with pytest.raises(SystemExit):
         main(["recovery", "--cells", "128x1024"])
     assert "cell must be NxDIMxK" in capsys.readouterr().err
+
+
+def test_the_benchmarks_niht_recovers_where_steepest_descent_niht_stalls():
+    # seed 1001 of the (128, 1024, 20) cell: Blumensath & Davies' NIHT stops on a wrong support
+    objective = CompressedSensing(128, 1024, 20, noise=0.01, amplitudes="pm1", seed=1001)
+    theta = SOLVERS["niht"].run(objective, 20, RecoveryConfig())
+    assert np.array_equal(theta != 0.0, objective.support_star)
