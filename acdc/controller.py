@@ -32,6 +32,7 @@ from acdc.masks import (
     PruningSummary,
     WeightMasks,
     prunable_weights,
+    stray_masks,
     summarize,
     warn_if_small_share,
 )
@@ -101,7 +102,9 @@ class SparsityController(ABC):
 
     Loading a ``model.state_dict()`` that carries masks with pruned entries (``model.load_state_dict``)
     enters the compressed phase with those masks, enforced from the next step, whether or not the
-    controller's own :meth:`state_dict` is loaded too (which then sets the phase it records).
+    controller's own :meth:`state_dict` is loaded too (which then sets the phase it records). So does
+    building the controller on a model that already holds such masks (loaded into the plain model by
+    :func:`acdc.masks.load_masked_state_dict`): both orders enforce the saved masks from the first step.
 
     Parameters
     ----------
@@ -126,7 +129,9 @@ class SparsityController(ABC):
     ------
     ValueError
         If a prunable weight that requires a gradient is in none of the optimisers (its steps would
-        regrow pruned weights), besides the errors of :func:`~acdc.masks.prunable_weights`.
+        regrow pruned weights), if the model holds masks with pruned entries for weights the controller
+        does not prune (:func:`~acdc.masks.stray_masks`: a state dict of a run with another selection),
+        besides the errors of :func:`~acdc.masks.prunable_weights`.
 
     Warns
     -----
@@ -150,6 +155,13 @@ class SparsityController(ABC):
                                    keep_dense=keep_dense)
         self._candidates = prunable_weights(self.model, (), prunable_types, prunable=prunable)
         stepped = _check_optimized(weights, self.optimizers)
+        stray = stray_masks(self.model, weights)
+        if stray:
+            raise ValueError(
+                f"model must hold masks only for the weights the controller prunes; got masks with pruned "
+                f"entries for {stray}, which exclude=, keep_dense=, prunable_types= or prunable= leave "
+                f"dense (their pruned entries would regrow): select them, or load the state without its "
+                f"masks (acdc.masks.strip_masks)")
         self.masks = WeightMasks(self.model, weights)
         if self.prunes:
             warn_if_small_share(self.summary())
@@ -165,6 +177,7 @@ class SparsityController(ABC):
         for other, names in zip(self.optimizers[1:], stepped[1:]):
             self._handles.append(other.register_step_post_hook(self._reapply_hook(names)))
         self._handles.append(self.model.register_load_state_dict_post_hook(lambda *_: self._masks_loaded()))
+        self._masks_loaded()  # masks the model already holds (acdc.masks.load_masked_state_dict)
 
     @abstractmethod
     def phase_at(self, epoch: int) -> Phase:
@@ -310,7 +323,8 @@ class SparsityController(ABC):
         self._handles.clear()
 
     def _masks_loaded(self) -> None:
-        """After ``model.load_state_dict``: masks with pruned entries are a compressed phase, enforced."""
+        """After ``model.load_state_dict`` (and when built): masks with pruned entries are a compressed
+        phase, enforced."""
         self._densities = None
         self.masks.version += 1
         masks = self.masks.as_dict()

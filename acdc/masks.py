@@ -342,6 +342,56 @@ def strip_masks(state: Mapping[str, Any]) -> dict[str, Any]:
             if not (k.endswith(MASK_SUFFIX) and k[: -len(MASK_SUFFIX)] in state)}
 
 
+def load_masked_state_dict(model: nn.Module, state: Mapping[str, Any], strict: bool = True) -> Any:
+    """Load ``state``, a ``model.state_dict()`` of a sparse run (with mask buffers), into a model built
+    without a controller: the masks it carries become the model's mask buffers.
+
+    ``model.load_state_dict`` alone refuses such a state (a plain model has no ``<weight>_mask`` buffer),
+    and stripping the masks (:func:`strip_masks`) loses them. Here each mask entry of a parameter of
+    ``model`` (``<name>_mask`` with ``<name>`` a parameter) is registered as a bool buffer first; a
+    controller built afterwards keeps these masks (:class:`WeightMasks`) and enforces them from its first
+    step (:class:`~acdc.controller.SparsityController`). Loading after the controller is built needs no
+    helper: ``model.load_state_dict(state)`` (its masks are enforced from the next step).
+
+    Parameters
+    ----------
+    model : nn.Module
+    state : mapping of str to Tensor
+        A state dict, mask entries included.
+    strict : bool
+        As in ``nn.Module.load_state_dict``.
+
+    Returns
+    -------
+    NamedTuple
+        ``missing_keys`` and ``unexpected_keys``, as ``nn.Module.load_state_dict`` returns them.
+    """
+    for name, param in model.named_parameters(remove_duplicate=False):
+        module, attr = _owner(model, name)
+        if name + MASK_SUFFIX in state and not hasattr(module, attr + MASK_SUFFIX):
+            module.register_buffer(attr + MASK_SUFFIX, torch.ones_like(param, dtype=torch.bool))
+    return model.load_state_dict(state, strict=strict)
+
+
+def stray_masks(model: nn.Module, weights: Mapping[str, nn.Parameter]) -> list[str]:
+    """Parameters of ``model`` not among ``weights`` whose mask buffer (``<name>_mask``, bool, of their
+    shape) prunes entries: masks a controller pruning ``weights`` would leave unenforced."""
+    selected = {id(w) for w in weights.values()}
+    stray = []
+    for name, param in model.named_parameters():
+        module, attr = _owner(model, name)
+        mask = getattr(module, attr + MASK_SUFFIX, None)
+        if id(param) not in selected and _is_mask_of(mask, param) and not bool(mask.all()):
+            stray.append(name)
+    return stray
+
+
+def _is_mask_of(mask: Any, weight: torch.Tensor) -> bool:
+    """Whether ``mask`` is a bool tensor of ``weight``'s type (plain or sharded) and shape."""
+    return (isinstance(mask, torch.Tensor) and mask.dtype == torch.bool and type(mask) is type(weight.data)
+            and mask.shape == weight.shape)
+
+
 def mask_free_state(model: nn.Module) -> dict[str, torch.Tensor]:
     """A copy of ``model.state_dict()`` without the mask buffers (:func:`strip_masks`): it loads into a
     fresh architecture.
@@ -360,7 +410,9 @@ class WeightMasks:
     model : nn.Module
         Receives one buffer per weight, initialised to all ones (dense).
     weights : mapping of str to nn.Parameter
-        As returned by :func:`prunable_weights`.
+        As returned by :func:`prunable_weights`. A weight whose module already holds a mask buffer (bool,
+        of the weight's shape: loaded by :func:`load_masked_state_dict`, or left by an earlier
+        controller) keeps that mask; the others get all-ones masks.
     axes : mapping of str to int, optional
         Input-feature axis of each weight; default :func:`input_axes`.
 
@@ -389,7 +441,8 @@ class WeightMasks:
         self._multipliers: dict[str, tuple[tuple, torch.Tensor]] = {}
         for name, weight in self.weights.items():
             module, attr = self._owners[name]
-            module.register_buffer(attr + MASK_SUFFIX, torch.ones_like(weight, dtype=torch.bool))
+            if not _is_mask_of(getattr(module, attr + MASK_SUFFIX, None), weight):
+                module.register_buffer(attr + MASK_SUFFIX, torch.ones_like(weight, dtype=torch.bool))
 
     def get(self, name: str) -> torch.Tensor:
         """Current mask of weight ``name`` (the buffer itself, looked up on the module)."""

@@ -27,9 +27,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from acdc.baselines import RigLController
+from acdc.baselines import GMPController, RigLController, StaticSparseController
 from acdc.controller import ACDCController
-from acdc.masks import SmallPrunedShareWarning, head_weights, prunable_weights, strip_masks
+from acdc.masks import (
+    SmallPrunedShareWarning,
+    head_weights,
+    load_masked_state_dict,
+    prunable_weights,
+    strip_masks,
+)
 from acdc.schedule import Phase, Schedule
 from iht.projection import NM, LayerwiseTopK, TopK, k_from_sparsity
 from tests.acdc.flops.test_thirdparty import bert, gpt2
@@ -298,3 +304,74 @@ def test_attention_with_separate_key_and_value_sizes_prunes_its_three_input_proj
     controller = ACDCController(attention, sgd(attention.parameters()), COMPRESSED, NM(2, 4))
     controller.start_epoch(0)
     assert all(bool((m.reshape(16, -1, 4).sum(-1) == 2).all()) for m in controller.masks.as_dict().values())
+
+
+def controllers():
+    """Builders ``(model, optimizer) -> controller`` of every pruning method, compressed from epoch 0."""
+    generator = torch.Generator().manual_seed(0)
+    return {
+        "acdc": lambda model, opt: ACDCController(model, opt, COMPRESSED, TopK(sparsity=0.8)),
+        "gmp": lambda model, opt: GMPController(model, opt, sparsity=0.8, projection=TopK(sparsity=0.8),
+                                                start_epoch=0, end_epoch=1, steps_per_epoch=10, interval=5),
+        "static": lambda model, opt: StaticSparseController(model, opt, 0.8, "uniform", generator),
+        "rigl": lambda model, opt: RigLController(model, opt, 0.8, "uniform", generator, interval=100,
+                                                  drop_fraction=0.3, end_step=1000),
+    }
+
+
+def sparse_state(method: str) -> dict[str, torch.Tensor]:
+    """``model.state_dict()`` of a two-layer model after a compressed epoch start and a step."""
+    model = two_layers()
+    optimizer = sgd(model.parameters())
+    controllers()[method](model, optimizer).start_epoch(0)
+    two_layer_step(model, [optimizer], 0)
+    return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+def assert_masks_hold(model: nn.Module, optimizer: torch.optim.Optimizer, controller, state) -> None:
+    """From the first step on, every entry the saved masks pruned stays zero, and the masks are the saved
+    ones (none regrown by a step or a start of epoch)."""
+    assert controller.sparse
+    controller.start_epoch(0)
+    for seed in range(1, 4):
+        two_layer_step(model, [optimizer], seed)
+        for name in ("0.weight", "2.weight"):
+            pruned = ~state[f"{name}_mask"]
+            assert int(pruned.sum()) > 0 and torch.equal(controller.masks.get(name), ~pruned), name
+            assert int(torch.count_nonzero(model.get_parameter(name)[pruned])) == 0, name
+
+
+@pytest.mark.parametrize("method", ["acdc", "gmp", "static", "rigl"])
+def test_a_sparse_state_dict_loaded_after_the_controller_is_built_is_enforced(method):
+    state = sparse_state(method)
+    model = two_layers()
+    optimizer = sgd(model.parameters())
+    controller = controllers()[method](model, optimizer)
+    model.load_state_dict(state)
+    assert_masks_hold(model, optimizer, controller, state)
+
+
+@pytest.mark.parametrize("method", ["acdc", "gmp", "static", "rigl"])
+def test_a_sparse_state_dict_loaded_before_the_controller_is_built_is_enforced(method):
+    state = sparse_state(method)
+    model = two_layers()
+    with pytest.raises(RuntimeError, match=r"Unexpected key\(s\) in state_dict: \"0.weight_mask\""):
+        model.load_state_dict(state)             # a plain model has no mask buffers
+    load_masked_state_dict(model, state)
+    assert model[0].weight_mask.dtype == torch.bool
+    optimizer = sgd(model.parameters())
+    controller = controllers()[method](model, optimizer)
+    assert_masks_hold(model, optimizer, controller, state)
+
+
+def test_saved_masks_of_a_weight_the_controller_leaves_dense_are_an_error_in_either_order():
+    state = sparse_state("acdc")
+    model = two_layers()
+    load_masked_state_dict(model, state)
+    with pytest.raises(ValueError, match=r"model must hold masks only for the weights the controller prunes; "
+                                         r"got masks with pruned entries for \['2.weight'\]"):
+        ACDCController(model, sgd(model.parameters()), COMPRESSED, TopK(sparsity=0.8), keep_dense="last")
+    model = two_layers()
+    ACDCController(model, sgd(model.parameters()), COMPRESSED, TopK(sparsity=0.8), keep_dense="last")
+    with pytest.raises(RuntimeError, match=r"Unexpected key\(s\) in state_dict: \"2.weight_mask\""):
+        model.load_state_dict(state)
