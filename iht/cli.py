@@ -16,9 +16,19 @@ from iht.cli_support import add_threads_argument, check_output_folder, run_cli, 
 from iht.validation import check_int, check_sparsity
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose ``epilog`` may be a function, called only when the help is shown (the
+    keys of ``verify --set`` come from :mod:`iht.theory.config`, too heavy to import for every command)."""
+
+    def format_help(self) -> str:
+        if callable(self.epilog):
+            self.epilog = self.epilog()
+        return super().format_help()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m iht", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     demo = commands.add_parser("demo", help="tour of the projection core on built-in weights")
     demo.add_argument("--sparsity", type=float, default=0.9, help="fraction of zeros (default 0.9)")
     demo.add_argument("--seed", type=int, default=0, help="seed of weights and random masks")
@@ -35,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "two 64x256 cells, a 48x192 slice, 2 seeds; other flags override it")
     _add_recovery_config_arguments(recovery)
     verify = commands.add_parser(
-        "verify", help="check the convergence bounds (Theorem 1, descent, JTK, noise floor, iteration "
+        "verify", epilog=_verify_keys, formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="check the convergence bounds (Theorem 1, descent, JTK, noise floor, iteration "
         "counts) on a grid; write tables, figures and report; exit status 1 when a row is violated")
     verify.add_argument("--out", default="runs/verify", help="output folder (default runs/verify)")
     size = verify.add_mutually_exclusive_group()
@@ -46,9 +57,22 @@ def build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(preset="default")
     verify.add_argument("--seed", type=int, default=None, help="seed of every instance and run "
                         "(default: the preset's, 0)")
+    verify.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a field of the preset's VerifyConfig, applied after --seed, e.g. "
+                        "--set decoy.correlations=0.6,0.8 --set n_seeds=8 (see the keys below)")
     for command in commands.choices.values():
         add_threads_argument(command)
     return parser
+
+
+def _verify_keys() -> str:
+    """The ``--set`` keys of ``verify`` with the default preset's values, for its ``--help``."""
+    from iht.theory.config import PRESETS, SECTIONS, config_keys, config_value
+
+    lines = [f"  {key} = {config_value(PRESETS['default'], key)!r}"
+             for key in config_keys() if key not in SECTIONS]
+    return ("--set keys (default preset's values; checks in iht/theory/config.py and iht/theory/families):\n"
+            + "\n".join(lines))
 
 
 def _typed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -115,7 +139,7 @@ def _run(args: argparse.Namespace) -> int:
 
         with user_input():
             check_output_folder(args.out)
-            config = resolve_config(args.preset, args.seed)
+            config = resolve_config(args.preset, args.seed, args.settings)
         outputs = run_verify(args.out, config, preset=args.preset)
         print(f"{len(outputs.violations)} violated row(s)")
         for line in outputs.violations:

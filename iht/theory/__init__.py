@@ -10,7 +10,12 @@
 - :mod:`~iht.theory.mutants`: mutation testing of the suite (``python -m iht.theory.mutants``);
 - :mod:`~iht.theory.confidence`: one-sided upper confidence bounds over seeds;
 - :mod:`~iht.theory.properties`: exact properties (descent, k-sparsity, L-stationarity);
-- :mod:`~iht.theory.runner`, :mod:`~iht.theory.phase_transition`, :mod:`~iht.theory.figures`,
+- :mod:`~iht.theory.config`: :class:`VerifyConfig`, nested settings with dotted overrides;
+- :mod:`~iht.theory.families`: the families of instances (window, cpl, decoy), one module each, and
+  their registry (the plug-in point: a new family is one module and one registry line);
+- :mod:`~iht.theory.runner` (with :mod:`~iht.theory.grid`, :mod:`~iht.theory.certified`,
+  :mod:`~iht.theory.seeded`, :mod:`~iht.theory.context`, :mod:`~iht.theory.rows`,
+  :mod:`~iht.theory.noise_floor`), :mod:`~iht.theory.phase_transition`, :mod:`~iht.theory.figures`,
   :mod:`~iht.theory.report`, :mod:`~iht.theory.verify`: the grid run, its table, figures, report.
 """
 

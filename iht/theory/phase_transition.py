@@ -1,7 +1,7 @@
 """Compressed-sensing recovery over the Donoho–Tanner phase plane ``(δ = n/N, ρ = k*/n)``.
 
-Each cell draws ``pt_trials`` instances ``b = Aθ* + e`` (Gaussian ``A``, ``±1`` amplitudes so
-that support recovery is well defined, ``e`` of tiny standard deviation ``pt_noise``) and runs
+Each cell draws ``phase_transition.trials`` instances ``b = Aθ* + e`` (Gaussian ``A``, ``±1`` amplitudes so
+that support recovery is well defined, ``e`` of tiny standard deviation ``phase_transition.noise``) and runs
 normalised IHT with ``k = k*``; a trial succeeds
 when ``||θ − θ*|| ≤ tolerance·||θ*||``. The recovery rate per cell traces the empirical phase
 transition of NIHT. A trial where NIHT raises ``ValueError`` (its step ``‖g_S‖²/(g_Sᵀ H g_S)`` is
@@ -29,12 +29,13 @@ from iht.theory.config import VerifyConfig
 
 def phase_cells(config: VerifyConfig) -> list[tuple[float, float, int, int]]:
     """``(δ, ρ, n, k*)`` of every cell with ``1 <= k* < n <= N`` (cells rounding outside are dropped)."""
+    grid = config.phase_transition
     cells = []
-    for delta in config.pt_deltas:
-        n = round(delta * config.pt_dim)
-        for rho in config.pt_rhos:
+    for delta in grid.deltas:
+        n = round(delta * grid.dim)
+        for rho in grid.rhos:
             k_star = round(rho * n)
-            if 1 <= k_star < n <= config.pt_dim:
+            if 1 <= k_star < n <= grid.dim:
                 cells.append((delta, rho, n, k_star))
     return cells
 
@@ -53,23 +54,24 @@ def run_phase_transition(config: VerifyConfig, progress: bool = True) -> pd.Data
         One row per cell: ``delta, rho, n, k_star, dim, trials, successes, rate, n_errors, errors,
         seeds``.
     """
+    grid = config.phase_transition
     rows = []
     cells = phase_cells(config)
     for index, (delta, rho, n, k_star) in enumerate(tqdm(cells, desc="verify: phase plane",
                                                          disable=not progress)):
-        seeds = [(config.seed * 1_000_003 + index) * 1_000 + t for t in range(config.pt_trials)]
+        seeds = [(config.seed * 1_000_003 + index) * 1_000 + t for t in range(grid.trials)]
         successes, errors = 0, []
         for seed in seeds:
-            objective = CompressedSensing(n, config.pt_dim, k_star, noise=config.pt_noise,
+            objective = CompressedSensing(n, grid.dim, k_star, noise=grid.noise,
                                           amplitudes="pm1", seed=seed)
             try:
                 with np.errstate(invalid="ignore"):  # the 0/0 step surfaces as the ValueError below
-                    result = niht(objective, k_star, n_iter=config.pt_iterations)
+                    result = niht(objective, k_star, n_iter=grid.iterations)
             except ValueError as error:
                 errors.append(f"seed {seed}: {error}")
                 continue
-            successes += recovered(result.theta, objective.theta_planted, config.pt_tolerance)
-        rows.append({"delta": delta, "rho": rho, "n": n, "k_star": k_star, "dim": config.pt_dim,
+            successes += recovered(result.theta, objective.theta_planted, grid.tolerance)
+        rows.append({"delta": delta, "rho": rho, "n": n, "k_star": k_star, "dim": grid.dim,
                      "trials": len(seeds), "successes": successes, "rate": successes / len(seeds),
                      "n_errors": len(errors), "errors": " | ".join(errors), "seeds": str(seeds)})
     return pd.DataFrame(rows)

@@ -125,7 +125,7 @@ def _structural_section(table: pd.DataFrame, config: VerifyConfig) -> list[str]:
 
 def _slope_section(slopes: pd.DataFrame) -> list[str]:
     if not len(slopes):
-        return ["No instance ran the σ² check (empty `slope_grids`)."]
+        return ["No instance ran the σ² check (empty `slope.grids`)."]
     summary = slopes.groupby(["oracle", "verdict"]).size().unstack("verdict", fill_value=0).reset_index()
     checked = slopes[slopes["verdict"] != "vacuous"]
     by_oracle = checked.groupby("oracle")[["slope_over_bound", "exponent"]].median().reset_index()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import pandas as pd
 
 from iht.provenance import git_revision
 from iht.theory import figures
-from iht.theory.config import PRESETS, VerifyConfig
+from iht.theory.config import PRESETS, VerifyConfig, parse_setting
 from iht.theory.phase_transition import run_phase_transition
 from iht.theory.report import build_report
 from iht.theory.runner import run_grid
@@ -41,10 +42,24 @@ class VerifyOutputs:
     seconds: float
 
 
-def resolve_config(preset: str = "default", seed: int | None = None) -> VerifyConfig:
-    """The named preset, with ``seed`` replaced when given."""
+def resolve_config(preset: str = "default", seed: int | None = None,
+                   settings: Sequence[str] = ()) -> VerifyConfig:
+    """The named preset, with ``seed`` replaced when given, then the ``--set KEY=VALUE`` ``settings``
+    applied in order (dotted keys for nested fields: :func:`iht.theory.config.parse_setting`).
+
+    Raises
+    ------
+    ValueError
+        For an unknown preset or key (the message lists the allowed ones) or a value out of range.
+    TypeError
+        For a value of the wrong type.
+    """
     config = PRESETS[check_choice(preset, "preset", PRESETS)]
-    return config if seed is None else config.replace(seed=seed)
+    config = config if seed is None else config.replace(seed=seed)
+    for text in settings:
+        key, value = parse_setting(text, config)
+        config = config.replace(**{key: value})
+    return config
 
 
 def run_verify(out: Path | str = DEFAULT_OUT, config: VerifyConfig | None = None, preset: str = "default",

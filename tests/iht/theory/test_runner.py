@@ -11,12 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from iht.cli import main
-from iht.theory import PRESETS, VerifyConfig, linear_rate, refuted_c, run_grid, verdict_counts
-from iht.theory.runner import _acdc_schedule, grid_points
+from iht.theory import PRESETS, linear_rate, refuted_c, run_grid, verdict_counts
+from iht.theory.seeded import acdc_schedule
 from iht.theory.summary import refuted_c_summary
 
-TINY = PRESETS["quick"].replace(window_sizes=((8, 1),), k_ratios=(1, 4), conditions=(2.0,),
-                                decoy_k_ratios=(1.0,), n_seeds=3, slope_seeds=3)
+TINY = PRESETS["quick"].replace(n_seeds=3, **{"window.sizes": ((8, 1),), "cpl.k_ratios": (1, 4),
+                                              "cpl.conditions": (2.0,), "decoy.k_ratios": (1.0,),
+                                              "slope.seeds": 3})
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +85,7 @@ def test_acdc_rows_record_the_steps_actually_run(verify_run):
     _, table = verify_run
     acdc = table[table["solver"] == "acdc_iht"]
     # the schedule decides the steps run, not the iteration target
-    assert (acdc["n_iter"] == [_acdc_schedule(n).epochs for n in acdc["n_iter_target"]]).all()
+    assert (acdc["n_iter"] == [acdc_schedule(n).epochs for n in acdc["n_iter_target"]]).all()
     stochastic = table[table["solver"] == "stochastic_iht"]
     assert (stochastic["n_iter"] == stochastic["n_iter_target"]).all()
 
@@ -102,23 +103,6 @@ def test_same_seed_same_table_other_seed_other_observations():
     pd.testing.assert_frame_equal(first.table, again.table)
     other = run_grid(TINY.replace(seed=1), progress=False)
     assert not np.allclose(first.table["observed_mean"], other.table["observed_mean"])
-
-
-def test_grid_skips_points_that_do_not_exist():
-    config = VerifyConfig(dims=(16,), k_ratios=(2, 8), conditions=(1.0, 2.0), sigmas=(0.1,), k_star=2,
-                          families=("cpl",))
-    points, skipped = grid_points(config)
-    assert [(p.k_ratio, p.parameter) for p in points] == [(2, 2.0)]
-    assert any("k=16 >= N" in text for text in skipped)
-    assert any("β/α < N/(4k*) = 2" in text for text in skipped)
-
-
-def test_window_grid_meets_the_hypotheses_up_to_the_structural_limit():
-    config = VerifyConfig(families=("window",), window_sizes=((16, 2), (40, 2)), window_sigmas=(0.0,))
-    points, skipped = grid_points(config)
-    assert [p.k for p in points] == list(range(8, 16))  # k from C·N²/(16k*) = 8 to N − 1
-    assert all(p.parameter**2 * p.k_star <= p.k * (1 + 1e-12) for p in points)
-    assert skipped == ["window N=40, k*=2: C·N²/(16k*) = 50 >= N (N >= 16k*/C)"]
 
 
 def _theorem1_rows(outcomes):
@@ -153,30 +137,6 @@ def test_linear_rate_recovers_a_geometric_contraction(rate, start):
 def test_linear_rate_is_nan_without_a_transient():
     assert np.isnan(linear_rate(np.array([1.0, 0.0, 0.0, 0.0])))
     assert np.isnan(linear_rate(np.array([1.0, np.inf, 2.0, 3.0])))
-
-
-@pytest.mark.parametrize(("changes", "error", "message"), [
-    ({"ucb_method": "hoeffding"}, ValueError, r"ucb_method='hoeffding' needs gap_range"),
-    ({"window_sizes": ((8, 8),)}, ValueError,
-     r"window_sizes k\* must be in \[1, 7\]; got window_sizes k\*=8"),
-    ({"slope_sigmas": (0.1,)}, ValueError,
-     r"slope_sigmas must hold at least 2 values; got slope_sigmas=\(0.1,\)"),
-    ({"n_seeds": 1}, ValueError, r"n_seeds must be in >= 2; got n_seeds=1"),
-    ({"conditions": ()}, ValueError, r"conditions must hold at least one value; got conditions=\(\)"),
-    ({"epsilon_fraction": 1.5}, ValueError, r"epsilon_fraction must be"),
-    ({"grid": 3}, TypeError, r"unknown VerifyConfig field\(s\): grid"),
-    ({"families": ("Lasso",)}, ValueError,
-     r"families must be one of \['cpl', 'decoy', 'window'\]; got families='Lasso'"),
-    ({"families": ()}, ValueError, r"families must hold at least one of"),
-    ({"decoy_correlations": (0.8, 1.0)}, ValueError,
-     r"decoy_correlations must lie in \(0, 1/√decoy_decoys = 1\); got decoy_correlations=\(0.8, 1.0\)"),
-    ({"decoy_k_ratios": (1.0, 1.3)}, ValueError,
-     r"decoy_k_ratios must be >= 1 and multiples of 1/k\* = 1/4; got decoy_k_ratios=\(1.0, 1.3\)"),
-    ({"decoy_active": 6}, ValueError, r"decoy_active must be in \[1, 5\]; got decoy_active=6"),
-])
-def test_config_errors(changes, error, message):
-    with pytest.raises(error, match=message):
-        VerifyConfig().replace(**changes)
 
 
 def test_cli_prints_violations_before_the_table_and_exits_non_zero(tmp_path, capsys, monkeypatch):

@@ -10,8 +10,8 @@ from iht.projection import Projection
 from iht.theory import PRESETS, refuted_c, run_grid
 
 #: Decoy family only, c = 0.8 (trap: c·√2 > 1), k/k* from 1 to the designed trap ratio 1.5, σ = 0.
-TRAP = PRESETS["quick"].replace(families=("decoy",), decoy_correlations=(0.8,),
-                                decoy_k_ratios=(1.0, 1.25, 1.5), decoy_sigmas=(0.0,), n_seeds=3)
+TRAP = PRESETS["quick"].replace(families=("decoy",), n_seeds=3, **{
+    "decoy.correlations": (0.8,), "decoy.k_ratios": (1.0, 1.25, 1.5), "decoy.sigmas": (0.0,)})
 
 
 @dataclass(frozen=True)
