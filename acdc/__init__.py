@@ -17,6 +17,20 @@ are re-applied after every ``optimizer.step()`` by a step post-hook, so pruned w
 under momentum and weight decay. Masks are bool buffers ``<weight>_mask`` of the model and travel with
 ``model.state_dict()``; ``controller.state_dict()`` holds the rest (phase, previous masks, history).
 
+Any model a user brings
+-----------------------
+What is pruned is chosen by role (:func:`prunable_weights`, :data:`PRUNABLE_TYPES`): convolutions,
+linear-like layers (``nn.Linear``, ``transformers``' ``Conv1D``) and attention projections, plus a user's
+own parameters (``prunable=`` names, globs or a predicate), minus ``exclude=`` (names, parent modules,
+globs) and ``keep_dense=`` (:data:`KEEP_DENSE`: ``"first"``, ``"last"``, ``"heads"``). Tied tensors are
+one weight; N:M groups run along each weight's input features. ``controller.summary()`` (a
+:class:`PruningSummary`) says what is pruned and what stays dense, and :class:`SmallPrunedShareWarning`
+fires when the pruned share is small. Give every optimiser that steps prunable weights
+(``optimizer=[opt1, opt2]``). A sparse ``model.state_dict()`` loads after the controller is built
+(``model.load_state_dict``) or before (:func:`load_masked_state_dict`); either way its masks are
+enforced from the first step. :func:`strip_masks` drops the mask entries for a plain model;
+:func:`mask_free_state` is such a copy of a model's state.
+
 The controller interface (for other methods and for FLOPs accounting)
 ---------------------------------------------------------------------
 A sparse-training method subclasses :class:`SparsityController` and implements two methods:
@@ -80,7 +94,17 @@ except ModuleNotFoundError as error:
     ) from error
 
 from acdc.controller import ACDCController, LayerCollapseWarning, PhaseRecord, SparsityController
-from acdc.masks import WeightMasks, prunable_weights
+from acdc.masks import (
+    KEEP_DENSE,
+    PRUNABLE_TYPES,
+    PruningSummary,
+    SmallPrunedShareWarning,
+    WeightMasks,
+    load_masked_state_dict,
+    mask_free_state,
+    prunable_weights,
+    strip_masks,
+)
 from acdc.optim import reset_optimizer_state
 from acdc.schedule import Phase, PhaseSpan, Schedule, alternating_schedule, lm_schedule, paper_schedule
 
@@ -96,19 +120,26 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "KEEP_DENSE",
+    "PRUNABLE_TYPES",
     "ACDCController",
     "LayerCollapseWarning",
     "Phase",
     "PhaseRecord",
     "PhaseSpan",
+    "PruningSummary",
     "Schedule",
+    "SmallPrunedShareWarning",
     "SparsityController",
     "WeightMasks",
     "alternating_schedule",
     "export_model",
     "lm_schedule",
+    "load_masked_state_dict",
     "load_model",
+    "mask_free_state",
     "paper_schedule",
     "prunable_weights",
     "reset_optimizer_state",
+    "strip_masks",
 ]

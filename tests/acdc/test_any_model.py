@@ -375,3 +375,14 @@ def test_saved_masks_of_a_weight_the_controller_leaves_dense_are_an_error_in_eit
     ACDCController(model, sgd(model.parameters()), COMPRESSED, TopK(sparsity=0.8), keep_dense="last")
     with pytest.raises(RuntimeError, match=r"Unexpected key\(s\) in state_dict: \"2.weight_mask\""):
         model.load_state_dict(state)
+
+
+def test_the_any_model_names_are_public_and_documented():
+    import acdc
+
+    for name in ("KEEP_DENSE", "PRUNABLE_TYPES", "PruningSummary", "SmallPrunedShareWarning",
+                 "load_masked_state_dict", "mask_free_state", "strip_masks"):
+        assert name in acdc.__all__ and getattr(acdc, name) is getattr(acdc.masks, name)
+    for name in acdc.__all__:
+        value = getattr(acdc, name)
+        assert isinstance(value, tuple) or (value.__doc__ or "").strip(), name
