@@ -43,7 +43,8 @@ BATCH, LENGTH, WIDTH = 2, 16, 32
 
 
 def transformers():
-    return pytest.importorskip("transformers", reason="the optional test extra transformers is not installed")
+    return pytest.importorskip("transformers", reason="transformers is not installed: pip install -e "
+                                                      "'.[thirdparty]' (./dev setup does)")
 
 
 def gpt2():
