@@ -38,6 +38,7 @@ from acdc.masks import (
 )
 from acdc.optim import reset_optimizer_state
 from acdc.schedule import Phase, Schedule
+from acdc.sharded import count, gathered, like
 from iht.projection import Projection
 
 Optimizers = torch.optim.Optimizer | Sequence[torch.optim.Optimizer]
@@ -125,8 +126,18 @@ class SparsityController(ABC):
         ``"first"``, ``"last"``, ``"heads"`` (classifier heads): layers kept dense on any model.
         All four as in :func:`acdc.masks.prunable_weights`.
 
+    A model sharded by FSDP2 (``torch.distributed.fsdp.fully_shard``, applied before the optimiser and
+    the controller are built) gets ``DTensor`` masks placed like its weights; gradients are then masked
+    on the local shards before each optimiser step, and compression computes the masks of the full
+    weights without gathering them (:mod:`acdc.sharded`: ``TopK``, ``LayerwiseTopK``, ``ERKTopK``,
+    ``NM``, ``RandomMask``). Every process must then call :meth:`start_epoch`, :meth:`state_dict` and
+    :meth:`mask_density` (collectives).
+
     Raises
     ------
+    TypeError
+        If the model is sharded and the method does not support it (:attr:`shardable`), or only some
+        prunable weights are sharded.
     ValueError
         If a prunable weight that requires a gradient is in none of the optimisers (its steps would
         regrow pruned weights), if the model holds masks with pruned entries for weights the controller
@@ -142,6 +153,9 @@ class SparsityController(ABC):
 
     prunes = True
     """Whether the method prunes at all (the small-share warning is pointless for dense training)."""
+
+    shardable = True
+    """Whether the method runs on a model sharded by ``fully_shard`` (see :mod:`acdc.sharded`)."""
 
     def __init__(
         self, model: nn.Module, optimizer: Optimizers, *,
@@ -163,6 +177,11 @@ class SparsityController(ABC):
                 f"dense (their pruned entries would regrow): select them, or load the state without its "
                 f"masks (acdc.masks.strip_masks)")
         self.masks = WeightMasks(self.model, weights)
+        if self.masks.sharded and not self.shardable:
+            raise TypeError(
+                f"model must hold plain tensors for {type(self).__name__}: it reads dense gradients in "
+                f"tensor hooks, which the DTensor parameters of a fully_shard model never fire; got DTensor "
+                f"weights {list(weights)}; use method acdc, gmp, static or dense on a sharded model")
         if self.prunes:
             warn_if_small_share(self.summary())
         self.phase: Phase | None = None
@@ -172,7 +191,11 @@ class SparsityController(ABC):
         self._history: list[PhaseRecord] = []
         self._tally = _EpochTally()
         self._densities: tuple[int, tuple[float, dict[str, float]]] | None = None
-        self._handles = [w.register_hook(self._grad_hook(name)) for name, w in self.masks.weights.items()]
+        if self.masks.sharded:  # gradients reach the shards after the backward pass: mask them before a step
+            self._handles = [o.register_step_pre_hook(self._gradient_mask_hook(names))
+                             for o, names in zip(self.optimizers, stepped)]
+        else:
+            self._handles = [w.register_hook(self._grad_hook(name)) for name, w in self.masks.weights.items()]
         self._handles.append(self.optimizer.register_step_post_hook(lambda *_: self._step_taken()))
         for other, names in zip(self.optimizers[1:], stepped[1:]):
             self._handles.append(other.register_step_post_hook(self._reapply_hook(names)))
@@ -272,13 +295,16 @@ class SparsityController(ABC):
         """Enter a compressed phase: masks from ``projection`` of the current weights, applied.
 
         Under ``torch.distributed`` the masks of rank 0 are broadcast, so every rank holds the same
-        masks by construction.
+        masks by construction; on a sharded model every process computes the masks of its own shards
+        (:func:`acdc.sharded.project`).
         """
-        masks = broadcast_from_rank0(self.masks.project(projection))
+        masks = self.masks.project(projection)
+        if not self.masks.sharded:
+            broadcast_from_rank0(masks)
         warn_if_layers_emptied(masks, projection)
         if self._previous_masks is not None:
-            new = sum(int((masks[n] & ~old).sum()) for n, old in self._previous_masks.items())
-            self.mask_change = new / max(1, sum(int(m.sum()) for m in masks.values()))
+            new = sum(count(masks[n] & ~old) for n, old in self._previous_masks.items())
+            self.mask_change = new / max(1, sum(count(m) for m in masks.values()))
         self._previous_masks = {n: m.clone() for n, m in masks.items()}
         self.masks.set_(masks)
         self.phase = Phase.COMPRESSED
@@ -297,11 +323,16 @@ class SparsityController(ABC):
             reset_optimizer_state(optimizer)
 
     def state_dict(self) -> dict[str, Any]:
-        """Controller state for checkpoints (plain data and tensors; ``torch.load(weights_only=True)``)."""
+        """Controller state for checkpoints (plain data and tensors; ``torch.load(weights_only=True)``).
+
+        The masks of a sharded model are gathered (full tensors, a collective), so the state loads into a
+        run with any number of processes, sharded or not.
+        """
+        previous = self._previous_masks
         return {
             "phase": None if self.phase is None else self.phase.value,
             "mask_change": self.mask_change,
-            "previous_masks": self._previous_masks,
+            "previous_masks": None if previous is None else {n: gathered(m) for n, m in previous.items()},
             "history": [asdict(r) for r in self.history],
             "step": self.step,
         }
@@ -310,7 +341,11 @@ class SparsityController(ABC):
         """Restore :meth:`state_dict` (load the model's state dict for the masks themselves)."""
         self.phase = None if state["phase"] is None else Phase(state["phase"])
         self.mask_change = state["mask_change"]
-        self._previous_masks = state["previous_masks"]
+        previous = state["previous_masks"]
+        if previous is not None and self.masks.sharded:  # full masks: this process keeps its shards
+            previous = {n: like(m.to(self.masks.get(n).device), self.masks.get(n))
+                        for n, m in previous.items()}
+        self._previous_masks = previous
         self._history = [PhaseRecord(**r) for r in state["history"]]
         self.step = state.get("step", 0)  # checkpoints written before step counting started at 0
         self._tally = _EpochTally()
@@ -328,7 +363,7 @@ class SparsityController(ABC):
         self._densities = None
         self.masks.version += 1
         masks = self.masks.as_dict()
-        if self.phase is not Phase.COMPRESSED and not all(bool(m.all()) for m in masks.values()):
+        if self.phase is not Phase.COMPRESSED and not all(count(m) == m.numel() for m in masks.values()):
             self.phase = Phase.COMPRESSED
             self._previous_masks = {n: m.clone() for n, m in masks.items()}
             self.masks.apply_()
@@ -339,6 +374,13 @@ class SparsityController(ABC):
                 self.masks.apply_(names)
 
         return reapply
+
+    def _gradient_mask_hook(self, names: list[str]):
+        def mask_gradients(*_: Any) -> None:
+            if self.sparse:
+                self.masks.mask_gradients_(names)
+
+        return mask_gradients
 
     def _grad_hook(self, name: str):
         def mask_gradient(grad: torch.Tensor) -> torch.Tensor | None:
@@ -386,7 +428,7 @@ def warn_if_layers_emptied(masks: Mapping[str, torch.Tensor], projection: Projec
     its input and no gradient reaches the layers before it. Per-layer densities (ERK, layerwise) rule
     this out by construction.
     """
-    empty = [name for name, mask in masks.items() if not bool(mask.any())]
+    empty = [name for name, mask in masks.items() if count(mask) == 0]
     if empty:
         warnings.warn(f"{projection!r} keeps no weight of {empty}: these layers output constants, which "
                       "cuts the model's output off its input unless a skip connection bypasses them; use "

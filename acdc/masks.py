@@ -35,6 +35,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from acdc.sharded import check_weights, count, local, project
 from acdc.weight_axes import input_feature_axis, is_conv1d_like
 from iht.validation import check_known_names
 
@@ -420,6 +421,11 @@ class WeightMasks:
     ----------
     version : int
         Incremented by :meth:`set_` and :meth:`fill_`, so that derived values (densities) can be cached.
+    sharded : bool
+        Whether the weights are ``DTensor`` shards of a ``fully_shard`` model (all or none, see
+        :func:`acdc.sharded.check_weights`): each mask is then a ``DTensor`` placed like its weight, the
+        per-step work runs on the local shards, and :meth:`project` and :meth:`density` are collectives
+        (see :mod:`acdc.sharded`).
 
     Notes
     -----
@@ -437,6 +443,7 @@ class WeightMasks:
         self.weights = dict(weights)
         self.axes = dict(input_axes(model, self.weights) if axes is None else axes)
         self.version = 0
+        self.sharded = check_weights(self.weights)
         self._owners = {name: _owner(model, name) for name in self.weights}
         self._multipliers: dict[str, tuple[tuple, torch.Tensor]] = {}
         for name, weight in self.weights.items():
@@ -450,14 +457,16 @@ class WeightMasks:
         return getattr(module, attr + MASK_SUFFIX)
 
     def multiplier(self, name: str) -> torch.Tensor:
-        """Mask of weight ``name`` in the weight's dtype and device (1 kept, 0 pruned).
+        """Mask of weight ``name`` in the weight's dtype and device (1 kept, 0 pruned); of the local shards
+        for sharded weights.
 
         Cached; rebuilt when the mask buffer is replaced or written in place (any in-place write, such
-        as ``load_state_dict`` or :meth:`set_`, bumps the tensor's version counter) or when the weight's
-        dtype or device changes.
+        as ``load_state_dict`` or :meth:`set_`, bumps the tensor's version counter; in-place writes to a
+        ``DTensor`` do not bump its local tensor's, so :attr:`version` is part of the key) or when the
+        weight's dtype or device changes.
         """
-        mask, weight = self.get(name), self.weights[name]
-        key = (mask.data_ptr(), mask._version, weight.dtype, weight.device)
+        mask, weight = local(self.get(name)), local(self.weights[name])
+        key = (mask.data_ptr(), mask._version, self.version, weight.dtype, weight.device)
         cached = self._multipliers.get(name)
         if cached is None or cached[0] != key:
             cached = (key, mask.to(weight.dtype))
@@ -495,7 +504,19 @@ class WeightMasks:
         """Zero every weight (or those of ``names``) where its mask is False, in place (outside autograd)."""
         with torch.no_grad():
             for name in self.weights if names is None else names:
-                self.weights[name].mul_(self.multiplier(name))
+                local(self.weights[name]).mul_(self.multiplier(name))
+
+    def mask_gradients_(self, names: Iterable[str] | None = None) -> None:
+        """Zero the gradient of every weight (or those of ``names``) where its mask is False, in place.
+
+        For sharded weights, before the optimiser step (see :mod:`acdc.sharded`); weights without a
+        gradient are skipped.
+        """
+        with torch.no_grad():
+            for name in self.weights if names is None else names:
+                grad = self.weights[name].grad
+                if grad is not None:
+                    local(grad).mul_(self.multiplier(name))
 
     def oriented(self) -> dict[str, torch.Tensor]:
         """Every weight (detached) as a view in the layout ``(out, in, ...)``: its input-feature axis moved
@@ -506,12 +527,12 @@ class WeightMasks:
     def project(self, projection: Any) -> dict[str, torch.Tensor]:
         """Masks of ``projection`` (an :class:`iht.projection.Projection`) of :meth:`oriented`, in each
         weight's own layout (contiguous)."""
-        masks = projection.masks(self.oriented())
+        masks = project(projection, self.oriented()) if self.sharded else projection.masks(self.oriented())
         return {name: _from_layout(mask, self.axes[name]).contiguous() for name, mask in masks.items()}
 
     def density(self) -> tuple[float, dict[str, float]]:
-        """Kept fraction overall (over all masked weights) and per weight."""
-        kept = {name: int(mask.sum()) for name, mask in self.as_dict().items()}
+        """Kept fraction overall (over all masked weights) and per weight (a collective when sharded)."""
+        kept = {name: count(mask) for name, mask in self.as_dict().items()}
         sizes = {name: w.numel() for name, w in self.weights.items()}
         return sum(kept.values()) / sum(sizes.values()), {n: kept[n] / sizes[n] for n in kept}
 

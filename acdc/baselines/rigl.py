@@ -90,6 +90,8 @@ class RigLController(StaticSparseController):
     Sec. 3 and Algorithm 1.
     """
 
+    shardable = False  # dense gradients come from tensor hooks, which fully_shard's DTensor parameters skip
+
     def __init__(
         self, model: nn.Module, optimizer: torch.optim.Optimizer, sparsity: float, distribution: str,
         generator: torch.Generator, *, interval: int, drop_fraction: float, end_step: int,

@@ -1,0 +1,125 @@
+"""Worker of :mod:`tests.acdc.test_fsdp`: the same sparse-training runs on a model sharded with
+``fully_shard`` (under ``torchrun``, gloo) and on a plain model in one process.
+
+``python fsdp_worker.py OUT sharded`` (under torchrun) trains every case of :data:`CASES` on the
+sharded model, each process on its part of every global batch, and rank 0 writes the gathered weights,
+masks and phase history to ``OUT/sharded.pt``, with the errors of :data:`ERRORS` as every process raised
+them. ``python fsdp_worker.py OUT single R`` trains the same cases on the plain model, the global batch
+split into the same ``R`` parts whose gradients it accumulates (the summation of a data-parallel step),
+and writes ``OUT/single.pt``; ``OUT/single-one-backward.pt`` holds the runs with one backward pass over
+each global batch, whose difference the test measures.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import partial
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch import nn
+
+from acdc.baselines import GMPController, RigLController, StaticSparseController
+from acdc.controller import ACDCController
+from acdc.schedule import parse_schedule
+from acdc.sharded import gathered
+from iht.projection import NM, ERKTopK, LayerwiseTopK, TopK, build_projection
+
+EPOCHS, STEPS, PART = 4, 6, 4  # epochs, steps per epoch, examples per process and step
+SCHEDULE = "dense:1,compressed:1,dense:1,compressed:1"
+
+
+def build_model() -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 12), nn.ReLU(), nn.Linear(12, 4))
+
+
+def acdc(projection, model, optimizer):
+    return ACDCController(model, optimizer, parse_schedule(SCHEDULE, EPOCHS), projection)
+
+
+CASES = {
+    "acdc global": partial(acdc, TopK(sparsity=0.8)),
+    "acdc layerwise": partial(acdc, LayerwiseTopK(0.7)),
+    "acdc erk": partial(acdc, ERKTopK(0.75)),
+    "acdc nm 2:4": partial(acdc, NM(2, 4)),
+    "gmp": lambda model, optimizer: GMPController(
+        model, optimizer, sparsity=0.9, projection=partial(build_projection, "global"), start_epoch=1,
+        end_epoch=3, steps_per_epoch=STEPS, interval=2),
+    "static erk": lambda model, optimizer: StaticSparseController(
+        model, optimizer, 0.8, "erk", torch.Generator().manual_seed(3)),
+}
+ERRORS = {
+    "nm along the sharded rows": partial(acdc, NM(2, 4, axis=0)),
+    "rigl": lambda model, optimizer: RigLController(
+        model, optimizer, 0.8, "erk", torch.Generator().manual_seed(3), interval=2, drop_fraction=0.3,
+        end_step=10),
+}
+
+
+def batches(parts: int):
+    """``EPOCHS * STEPS`` global batches, each as its ``parts`` parts (one per process)."""
+    generator = torch.Generator().manual_seed(1)
+    for _ in range(EPOCHS * STEPS):
+        x = torch.randn(parts * PART, 8, generator=generator)
+        y = torch.randint(0, 4, (parts * PART,), generator=generator)
+        yield list(zip(x.split(PART), y.split(PART)))
+
+
+def train(case, parts: int, mode: str) -> dict:
+    """One run; ``mode``: ``sharded`` (this process's part), ``parts`` (accumulated) or ``one`` (one pass)."""
+    model = build_model()
+    if mode == "sharded":
+        from torch.distributed.fsdp import fully_shard
+
+        fully_shard(model)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
+    controller = case(model, optimizer)
+    rank = dist.get_rank() if mode == "sharded" else 0
+    data = batches(parts)
+    for epoch in range(EPOCHS):
+        controller.start_epoch(epoch)
+        for _ in range(STEPS):
+            batch = next(data)
+            optimizer.zero_grad(set_to_none=True)
+            if mode == "sharded":
+                x, y = batch[rank]
+                F.cross_entropy(model(x), y).backward()
+            elif mode == "parts":
+                for x, y in batch:
+                    (F.cross_entropy(model(x), y) / parts).backward()
+            else:
+                x, y = torch.cat([x for x, _ in batch]), torch.cat([y for _, y in batch])
+                F.cross_entropy(model(x), y).backward()
+            optimizer.step()
+    result = {"weights": {n: gathered(p.detach()).clone() for n, p in model.named_parameters()},
+              "masks": {n: gathered(m).clone() for n, m in controller.masks.as_dict().items()},
+              "history": [r.__dict__ for r in controller.history]}
+    controller.close()
+    return result
+
+
+def main(out: str, mode: str, parts: int | None = None) -> None:
+    torch.set_num_threads(1)
+    if mode == "sharded":
+        dist.init_process_group("gloo")
+        parts = dist.get_world_size()
+        results = {name: train(case, parts, "sharded") for name, case in CASES.items()}
+        for name, case in ERRORS.items():
+            try:
+                train(case, parts, "sharded")
+                results[name] = "no error"
+            except (TypeError, ValueError) as error:
+                results[name] = f"{type(error).__name__}: {error}"
+        if dist.get_rank() == 0:
+            torch.save(results, f"{out}/sharded.pt")
+        dist.destroy_process_group()
+        return
+    torch.save({name: train(case, parts, "parts") for name, case in CASES.items()}, f"{out}/single.pt")
+    torch.save({name: train(case, parts, "one") for name, case in CASES.items()},
+               f"{out}/single-one-backward.pt")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], *(int(a) for a in sys.argv[3:]))
