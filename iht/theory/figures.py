@@ -2,16 +2,20 @@
 
 =========================  ===================================================================
 ``convergence.png``        mean gap per iteration against Theorem 1's ``ε + 16σ²/α``
-``ratios.png``             observed mean / bound per Theorem-1 row (paper's hypothesis), by verdict
+``ratios.png``             observed mean / bound against the bound, per Theorem-1 row (paper's hypothesis)
 ``noise_slope.png``        fitted slope of the stationary gap in σ² against 16/α, per oracle
 ``iterations.png``         iterations to reach ε against (β/α)·ln(gap₀/ε), with the fit and envelope
 ``refuted_c.png``          lower confidence bound / bound against c_row: the C each row refutes
 ``phase_transition.png``   NIHT recovery rate over the Donoho–Tanner plane (δ = n/N, ρ = k*/n)
 =========================  ===================================================================
+
+Log axes are labelled at 1, 2, (3,) 5 × 10ⁿ when they span at most two decades (one) and at powers
+of ten otherwise, never at the other minor ticks (their labels overlapped); legends list only what is drawn.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import matplotlib
@@ -21,6 +25,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.collections import Collection
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 #: Colour of each verdict in the scatter plots.
 VERDICT_COLOURS = {"verified": "tab:green", "uninformative": "tab:olive", "violated": "tab:red",
@@ -41,7 +47,38 @@ def _loggable(values: pd.Series | np.ndarray) -> np.ndarray:
     return np.clip(finite, *LOG_RANGE)
 
 
+#: Largest span (decades) of a log axis labelled at 1, 2 and 5 × 10ⁿ; wider ones at powers of ten only.
+DENSE_TICK_DECADES = 2.0
+
+
+def _log_ticks(axis: matplotlib.axis.Axis) -> None:
+    """Plain labels (``%g``) at 1, 2, 3, 5 × 10ⁿ on a log axis spanning at most one decade, at 1, 2,
+    5 × 10ⁿ up to :data:`DENSE_TICK_DECADES` decades, at powers of ten otherwise; no minor tick labels."""
+    low, high = sorted(axis.get_view_interval())
+    decades = math.log10(high / low) if low > 0 else math.inf
+    subs = (1.0,) if decades > DENSE_TICK_DECADES else (1, 2, 5) if decades > 1 else (1, 2, 3, 5)
+    axis.set_major_locator(LogLocator(subs=subs))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def _legend(ax: plt.Axes, **kwargs: object) -> None:
+    """The legend of what ``ax`` draws: an empty scatter, or a label already listed, gets no entry."""
+    handles, labels = [], []
+    for handle, label in zip(*ax.get_legend_handles_labels()):
+        empty = isinstance(handle, Collection) and not len(handle.get_offsets())
+        if not empty and label not in labels:
+            handles.append(handle)
+            labels.append(label)
+    if handles:
+        ax.legend(handles, labels, **kwargs)
+
+
 def _save(fig: plt.Figure, path: Path) -> Path:
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_scale() == "log":
+                _log_ticks(axis)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -87,23 +124,32 @@ def convergence_figure(table: pd.DataFrame, curves: pd.DataFrame, path: Path) ->
         ax.set_xlabel("iteration")
     for ax in axes[:, 0]:
         ax.set_ylabel("mean f(θ_t) − f*")
-    axes[0][0].legend(fontsize=7)
+    _legend(axes[0][0], fontsize=7)
     return _save(fig, path)
 
 
 def ratio_figure(table: pd.DataFrame, path: Path) -> Path:
-    """Observed mean / bound of every Theorem-1 row, coloured by verdict (log scale)."""
-    rows = table[(table["bound"] == "theorem1") & (table["hypothesis"] == "paper")].reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(7, 3.2))
-    for (solver, verdict), group in rows.groupby(["solver", "verdict"]):
-        ax.scatter(group.index, _loggable(np.maximum(group["ratio"], 1e-12)), s=14,
-                   label=f"{solver}: {verdict}",
+    """Observed mean / bound of every Theorem-1 row (paper's hypothesis) against the bound
+    ``ε + 16σ²/α`` itself, coloured by verdict, one marker per solver (log-log): how close each row
+    comes to its bound, from the noiseless rows (bound ε) to the noise-dominated ones. Rows without
+    a bound (no certified α) are counted in the title."""
+    rows = table[(table["bound"] == "theorem1") & (table["hypothesis"] == "paper")]
+    drawn = rows[np.isfinite(rows["bound_value"]) & (rows["bound_value"] > 0)]
+    fig, ax = plt.subplots(figsize=(8.5, 3.6))
+    for (solver, verdict), group in drawn.groupby(["solver", "verdict"]):
+        ax.scatter(group["bound_value"], _loggable(np.maximum(group["ratio"], 1e-12)), s=14,
+                   label=f"{solver}: {verdict}", alpha=0.8,
                    marker=SOLVER_MARKERS.get(solver, "o"), color=VERDICT_COLOURS.get(verdict, "k"))
-    ax.axhline(1.0, color="k", ls="--", lw=1)
+    ax.axhline(1.0, color="k", ls="--", lw=1, label="observed = bound")
     ax.set_yscale("log")
-    ax.set_xlabel("Theorem-1 row")
-    ax.set_ylabel("observed mean / (ε + 16σ²/α)\n(0 drawn at 1e-12, diverged at 1e30)", fontsize=8)
-    ax.legend(fontsize=7, ncol=2)
+    if len(drawn):
+        ax.set_xscale("log")
+    ax.set_xlabel("bound ε + 16σ²/α (ε alone at σ = 0)")
+    ax.set_ylabel("observed mean / bound\n(0 drawn at 1e-12, diverged at 1e30)", fontsize=8)
+    missing = len(rows) - len(drawn)
+    ax.set_title("Theorem 1, paper's hypothesis" + (f" ({missing} rows without a bound not drawn)"
+                                                     if missing else ""), fontsize=9)
+    _legend(ax, fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return _save(fig, path)
 
 
@@ -124,7 +170,7 @@ def slope_figure(slopes: pd.DataFrame, path: Path) -> Path:
     if len(slopes):
         reference = np.geomspace(slopes["sixteen_over_alpha"].min(), slopes["sixteen_over_alpha"].max(), 20)
         ax.loglog(reference, reference, "k--", lw=1, label="b = 16/α (Theorem 1)")
-        ax.legend(fontsize=7)
+        _legend(ax, fontsize=7)
     ax.set_xlabel("16/α")
     ax.set_ylabel("fitted slope b of G ≈ b·σ²")
     ax.set_title("stationary gap of stochastic IHT against σ²", fontsize=9)
@@ -152,7 +198,7 @@ def iteration_figure(iterations: pd.DataFrame, path: Path) -> Path:
         if len(reached[reached["scale"] > 0]) or len(flagged):
             ax.set_xscale("log")
             ax.set_yscale("symlog", linthresh=1)
-        ax.legend(fontsize=7)
+        _legend(ax, fontsize=7)
     ax.set_xlabel("(β/α)·ln(gap₀/ε)")
     ax.set_ylabel("iterations of IHT to reach ε")
     return _save(fig, path)
@@ -174,7 +220,7 @@ def refuted_c_figure(table: pd.DataFrame, path: Path) -> Path:
         if len(panel):
             ax.set_xscale("log")
             ax.set_yscale("log")
-            ax.legend(fontsize=6)
+            _legend(ax, fontsize=6)
         ax.set_xlabel("c_row = k/(k*·(β/α)²)")
         ax.set_ylabel("LCB of E[gap] / (ε + 16σ²/α)")
         ax.set_title(f"{hypothesis} hypothesis: above 1 refutes C ≤ c_row", fontsize=9)
