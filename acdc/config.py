@@ -82,7 +82,7 @@ class Names:
             check_known_names(value, name, self.values)
 
     def describe(self) -> str:
-        return "names" if self.values is None else "any of " + ", ".join(sorted(self.values))
+        return "a list of names" if self.values is None else "any of " + ", ".join(sorted(self.values))
 
     @staticmethod
     def normalize(value: Any) -> Any:

@@ -99,6 +99,8 @@ def one_error_line(capsys) -> str:
     (["--data", "synthetic", "--schedule", "dense:1,compressed:1", "--epochs", "3"],
      "epochs must equal the schedule's 2 epochs for schedule='dense:1,compressed:1'; got epochs=3"),
     (["--data-root", "/nonexistent"], "/nonexistent"),
+    (["--keep-dense", "first", "middle"], "keep_dense must be names from ['first', 'heads', 'last']; got "
+                                          "unknown name(s) ['middle'] in keep_dense=['first', 'middle']"),
 ])
 def test_bad_values_give_one_line_and_status_2(tmp_path, capsys, argv, message):
     assert main(["train", *argv, "--out", str(tmp_path / "run")]) == 2
@@ -184,7 +186,7 @@ def test_help_lists_allowed_values_and_flags_are_typed(capsys, monkeypatch):
                     "one of erk, global, layerwise, nm", "one of adamw, sgd", "one of auto, cpu, cuda",
                     "paper (the paper's recipe scaled to --epochs >= 20) | lm (48 epochs) | phase:epochs",
                     "a fraction of zeros in [0, 1) (default: 0.9)", "an integer >= 1 (default: None)",
-                    "a number > 0 (default: 0.1)"):
+                    "a number > 0 (default: 0.1)", "any of first, heads, last (default: ())"):
         assert allowed in text
     train = cli.build_parser()._subparsers._group_actions[0].choices["train"]
     kinds = {action.dest: action.type for action in train._actions}
@@ -235,6 +237,16 @@ def test_epoch_line():
 def test_invalid_config_values_are_named(values, message):
     with pytest.raises(ValueError, match=message):
         TrainConfig(**values)
+
+
+def test_name_lists_take_one_name_or_several_and_refuse_other_types():
+    config = TrainConfig(exclude="conv1", keep_dense="last")   # one name, not its letters
+    assert config.exclude == ("conv1",) and config.keep_dense == ("last",)
+    assert config.to_dict()["exclude"] == ["conv1"]
+    with pytest.raises(TypeError, match=r"^exclude must be a list of names \(str\); got exclude=3$"):
+        TrainConfig(exclude=3)
+    with pytest.raises(TypeError, match=r"^keep_dense must be a list of names \(str\); got keep_dense=\(1,"):
+        TrainConfig(keep_dense=[1])
 
 
 def test_paper_schedule_runs_from_its_minimum():
