@@ -38,7 +38,7 @@ def check_oracle(objective: Any, oracle: Any) -> None:
 def _thresholding(solver: str, objective: Any, oracle: Any, rng: np.random.Generator | None,
                   projection: Any, step: float | None, n_iter: int, theta0: np.ndarray | None,
                   tol: float | None, line_search: bool, average: bool, history: int,
-                  stable: int | None = None) -> IHTResult:
+                  stable: int | None = None, refit: bool = False) -> IHTResult:
     """The loop of :func:`iht` (the exact oracle) and :func:`stochastic_iht`."""
     k = kept_count(projection, objective.dim)
     n_iter = check_int(n_iter, "n_iter", 1)
@@ -79,7 +79,10 @@ def _thresholding(solver: str, objective: Any, oracle: Any, rng: np.random.Gener
         theta, support = new, new_support
         if fixed_point or (stable is not None and unchanged >= stable):
             break
-    final = theta if mean is None else mean.mean
+    if refit:
+        final = objective.minimize_on_support(support)
+    else:
+        final = theta if mean is None else mean.mean
     return IHTResult(final, final != 0.0, recorder.count, recorder.history())
 
 
@@ -127,7 +130,8 @@ def iht(objective: Any, projection: Any, *, step: float | None = None, n_iter: i
 def stochastic_iht(objective: Any, oracle: Any, projection: Any, *, step: float | None = None,
                    n_iter: int = 1000, theta0: np.ndarray | None = None,
                    seed: int | np.random.Generator = 0, line_search: bool = False,
-                   average: bool = False, stable: int | None = None, history: int = 1) -> IHTResult:
+                   average: bool = False, stable: int | None = None, refit: bool = False,
+                   history: int = 1) -> IHTResult:
     """Stochastic IHT ``θ_{t+1} = P(θ_t − η g_t)`` with ``g_t = oracle(θ_t, rng)``.
 
     Parameters are as in :func:`iht`, plus:
@@ -152,6 +156,13 @@ def stochastic_iht(objective: Any, oracle: Any, projection: Any, *, step: float 
     stable : int, optional
         Stop once the support has not changed for ``stable`` consecutive iterations (with
         ``average``, the mean of those iterates is returned); ``None`` runs all ``n_iter``.
+    refit : bool
+        Return the minimiser of ``f`` on the final support (``objective.minimize_on_support``: one
+        least-squares solve for compressed sensing) instead of an iterate or their mean: the
+        least-squares step of HTP (Foucart 2011) applied once, at the end. The iterates of a
+        constant step fluctuate around that minimiser with a variance proportional to the step;
+        the mean removes it only over many iterations (``average``), the refit at once, so a run can
+        stop soon after its support settles (``docs/recovery.md``). Excludes ``average``.
 
     Runs at most ``n_iter`` iterations; raises :class:`~iht.solvers.common.DivergenceError` when
     the iterates blow up.
@@ -160,7 +171,12 @@ def stochastic_iht(objective: Any, oracle: Any, projection: Any, *, step: float 
     ----------
     A. Peste, E. Iofinova, A. Vladu, D. Alistarh, "AC/DC: Alternating Compressed/DeCompressed
     Training of Deep Neural Networks", NeurIPS 2021, eq. (3) and Theorem 1.
+    S. Foucart, "Hard thresholding pursuit: an algorithm for compressive sensing", SIAM Journal on
+    Numerical Analysis 49(6) (2011) (the least-squares step of ``refit``).
     """
     check_oracle(objective, oracle)
+    if refit and average:
+        raise ValueError("average must be False when refit=True (the refit replaces the mean); "
+                         "got average=True")
     return _thresholding("stochastic_iht", objective, oracle, np.random.default_rng(seed), projection,
-                         step, n_iter, theta0, None, line_search, average, history, stable)
+                         step, n_iter, theta0, None, line_search, average, history, stable, refit)

@@ -166,3 +166,15 @@ def test_stochastic_iht_stops_on_a_stable_support_and_returns_the_mean_of_those_
     np.testing.assert_array_equal(stopped.history.gap, full.history.gap[:stopped.n_iter + 1])
     with pytest.raises(ValueError, match=r"stable must be in >= 1; got stable=0"):
         stochastic_iht(SMALL, oracle, TopK(k=6), stable=0)
+
+
+def test_stochastic_iht_refit_returns_the_least_squares_fit_on_its_final_support():
+    objective = CompressedSensing(64, 256, 6, noise=0.01, amplitudes="pm1", seed=1)
+    oracle = MinibatchOracle(objective, 16)
+    result = stochastic_iht(objective, oracle, TopK(k=6), n_iter=1000, line_search=True, stable=30,
+                            refit=True, history=0)
+    assert result.n_iter < 1000
+    np.testing.assert_array_equal(result.theta, objective.minimize_on_support(result.support))
+    np.testing.assert_array_equal(result.theta, objective.theta_star)
+    with pytest.raises(ValueError, match=r"average must be False when refit=True .*; got average=True"):
+        stochastic_iht(objective, oracle, TopK(k=6), average=True, refit=True)
