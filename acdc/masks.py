@@ -376,13 +376,14 @@ def load_masked_state_dict(model: nn.Module, state: Mapping[str, Any], strict: b
 
 def stray_masks(model: nn.Module, weights: Mapping[str, nn.Parameter]) -> list[str]:
     """Parameters of ``model`` not among ``weights`` whose mask buffer (``<name>_mask``, bool, of their
-    shape) prunes entries: masks a controller pruning ``weights`` would leave unenforced."""
+    shape) prunes entries: masks a controller pruning ``weights`` would leave unenforced. On a sharded
+    model the count is a collective (:func:`acdc.sharded.count`): every process calls it."""
     selected = {id(w) for w in weights.values()}
     stray = []
     for name, param in model.named_parameters():
         module, attr = _owner(model, name)
         mask = getattr(module, attr + MASK_SUFFIX, None)
-        if id(param) not in selected and _is_mask_of(mask, param) and not bool(mask.all()):
+        if id(param) not in selected and _is_mask_of(mask, param) and count(mask) < mask.numel():
             stray.append(name)
     return stray
 
