@@ -155,9 +155,10 @@ class VerifyConfig:
         return dataclasses.replace(self, **top)
 
 
-#: The nested settings of :class:`VerifyConfig`, by field name.
-SECTIONS: dict[str, type] = {"window": WindowGrid, "cpl": CPLGrid, "decoy": DecoyGrid, "slope": SlopeCheck,
-                             "phase_transition": PhaseTransitionGrid}
+#: The nested settings of :class:`VerifyConfig`, by field name: the fields whose default is built by a
+#: settings class (a new family's settings are one field line in ``VerifyConfig``).
+SECTIONS: dict[str, type] = {spec.name: spec.default_factory for spec in dataclasses.fields(VerifyConfig)
+                             if isinstance(spec.default_factory, type)}
 
 
 def config_keys() -> list[str]:

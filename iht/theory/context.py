@@ -50,7 +50,10 @@ def divergence_violation(values: np.ndarray) -> str | None:
 
 
 def base_row(point: GridPoint, config: VerifyConfig, constants: dict[str, float | None], revision: str,
-              objective: Any) -> dict[str, Any]:
+             objective: Any) -> dict[str, Any]:
+    """The columns every row of ``point`` shares: the point, its certified constants
+    (:func:`~iht.theory.certified.certified_constants`), the structural limit, seeds, config and
+    git revision."""
     alpha_global = constants["alpha_global"]
     return {
         "instance": point.index,
@@ -78,8 +81,10 @@ def base_row(point: GridPoint, config: VerifyConfig, constants: dict[str, float 
 
 
 def check_columns(check: HypothesisCheck, bound: float, observed: np.ndarray, ucb: float, lcb: float,
-                   ucb_method: str, do_nothing: float, violations: list[str],
-                   relaxed: bool = False) -> dict[str, Any]:
+                  ucb_method: str, do_nothing: float, violations: list[str],
+                  relaxed: bool = False) -> dict[str, Any]:
+    """The columns of one bound's check: the bound, the observations and their confidence bounds, the
+    verdict of :func:`~iht.theory.hypotheses.verdict` and the failed hypotheses and violations."""
     finite = observed[np.isfinite(observed)]
     mean = float(np.mean(observed)) if finite.size == observed.size else math.inf
     violations = tuple(v for v in violations if v)
@@ -117,12 +122,15 @@ class PointContext:
 
     @property
     def epsilon(self) -> float:
+        """``ε = epsilon_fraction · gap₀``."""
         return self.config.epsilon_fraction * self.gap0
 
     def alpha_violation(self, scope: str) -> str | None:
+        """A sentence when the claimed α of ``scope`` exceeds its measured upper bound."""
         return crosscheck.alpha_contradiction(self.base[f"alpha_{scope}"], self.alpha_upper[scope], scope)
 
     def theorem1_check(self, hypothesis: str, sigma2: float) -> HypothesisCheck:
+        """Theorem 1's hypotheses at this point under ``hypothesis`` (``"paper"`` or ``"relaxed"``)."""
         point, scope = self.point, HYPOTHESES[hypothesis]
         return theorem1_hypotheses(k=point.k, k_star=point.k_star, dim=point.dim, beta=self.base["beta"],
                                    alpha=self.base[f"alpha_{scope}"], sigma2=sigma2, C=self.config.C,

@@ -35,7 +35,7 @@ def _stationary_gaps(context: PointContext, oracle: Any, projection: Callable[..
 
 
 def slope_rows(contexts: list[PointContext], projection: Callable[..., Projection],
-                progress: bool) -> pd.DataFrame:
+               progress: bool) -> pd.DataFrame:
     """The stationary gap of stochastic IHT against σ², per instance and oracle (isotropic and
     all-noise-on-the-support), checked by :func:`iht.theory.sharp.slope_verdicts`."""
     records = []

@@ -43,7 +43,9 @@ from iht.theory.seeded import STOCHASTIC_SOLVERS, diverging, gap, iteration_coun
 
 
 def theorem1_rows(context: PointContext, make_projection: Callable[..., Projection],
-                   curves: list[pd.DataFrame]) -> Iterator[dict[str, Any]]:
+                  curves: list[pd.DataFrame]) -> Iterator[dict[str, Any]]:
+    """Theorem 1 rows of ``context``'s point: per stochastic solver (R seeds) and hypothesis; appends
+    each solver's mean gap curve to ``curves``."""
     point, config, objective, base = context.point, context.config, context.objective, context.base
     oracle = make_oracle(objective, point.sigma**2)
     sigma2 = oracle.sigma2  # the oracle's claim: the bound uses it, the cross-check measures it
@@ -110,7 +112,9 @@ def _descent_run(context: PointContext, make_projection: Callable[..., Projectio
 
 
 def deterministic_rows(context: PointContext, make_projection: Callable[..., Projection],
-                        iteration_records: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+                       iteration_records: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Descent and JTK rows of deterministic IHT at ``context``'s point; appends its iterations to ε
+    (per hypothesis) to ``iteration_records``."""
     point, config, objective, base = context.point, context.config, context.objective, context.base
     beta = base["beta"]
     step = config.step_factor / beta
