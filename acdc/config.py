@@ -189,6 +189,8 @@ class TrainConfig:
     batch_size: int = _knob(128, "per process", Integer(1))
     seed: int = _knob(0, "model init, data order", Integer(0))
     device: str = _knob("auto", "auto is CUDA when present", Choice(DEVICES))
+    fsdp: bool = _knob(False, "shard the parameters over the torchrun processes with FSDP2 (fully_shard; "
+                              "acdc, gmp, static, dense; see acdc.sharded)")
     threads: int | None = _knob(None, "torch CPU threads (None: torch's setting; python -m acdc uses the "
                                       "cores available to the process)", Integer(1))
     out: str = _knob("runs/acdc", "output folder")
@@ -205,6 +207,11 @@ class TrainConfig:
         check_real(self.gmp_end_fraction, "gmp_end_fraction", self.gmp_start_fraction, 1.0, strict=True)
         if self.dense_finetune and self.method != "acdc":
             raise ValueError(f"dense_finetune is only for method='acdc'; got method={self.method!r}")
+        if self.fsdp and (self.method == "rigl" or self.dense_finetune):
+            raise ValueError(f"fsdp must be False with method='rigl' or dense_finetune (RigL's dense "
+                             f"gradients and the fine-tune's reload of the best dense model are not "
+                             f"sharded); got fsdp=True, method={self.method!r}, "
+                             f"dense_finetune={self.dense_finetune!r}")
         if self.method == "acdc":  # the other methods run for `epochs` and ignore the schedule
             self.build_schedule()
 

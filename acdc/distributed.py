@@ -54,12 +54,19 @@ def resolve_device(choice: str, local_rank: int = 0) -> torch.device:
     return torch.device("cuda", local_rank)
 
 
-def init_from_env(device_choice: str) -> Process:
-    """Join the process group described by torchrun's environment variables, if any."""
+def init_from_env(device_choice: str, always: bool = False) -> Process:
+    """Join the process group described by torchrun's environment variables, if any.
+
+    With ``always`` (a sharded run, :mod:`acdc.sharded`) the group is joined even by a single process,
+    and a process not started by torchrun is a ``ValueError``.
+    """
+    if always and "WORLD_SIZE" not in os.environ and not dist.is_initialized():
+        raise ValueError("fsdp must run under torchrun (torchrun --nproc_per_node R -m acdc train --fsdp "
+                         "...); got fsdp=True in a process that torchrun did not start (no WORLD_SIZE)")
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     device = resolve_device(device_choice, local_rank)
-    if world_size > 1 and not dist.is_initialized():
+    if (world_size > 1 or always) and not dist.is_initialized():
         if device.type == "cuda":
             torch.cuda.set_device(device)
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")

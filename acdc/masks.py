@@ -35,7 +35,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from acdc.sharded import check_weights, count, local, project
+from acdc.sharded import check_weights, count, gathered, local, project
 from acdc.weight_axes import input_feature_axis, is_conv1d_like
 from iht.validation import check_known_names
 
@@ -399,9 +399,10 @@ def mask_free_state(model: nn.Module) -> dict[str, torch.Tensor]:
     fresh architecture.
 
     The snapshot of every output model (trainer and language-model loop alike). Load it back into the
-    masked model with ``load_state_dict(state, strict=False)``.
+    masked model with ``load_state_dict(state, strict=False)``. The parameters of a sharded model are
+    gathered into full tensors (a collective: every process calls it).
     """
-    return {k: v.detach().clone() for k, v in strip_masks(model.state_dict()).items()}
+    return {k: gathered(v.detach()).clone() for k, v in strip_masks(model.state_dict()).items()}
 
 
 class WeightMasks:

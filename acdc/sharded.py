@@ -184,3 +184,50 @@ def project(projection: Projection, arrays: Mapping[str, DTensor]) -> dict[str, 
         counts = {name: k_from_sparsity(array.numel(), projection.sparsity) for name, array in arrays.items()}
     return {name: distributed_global_topk_masks({name: array}, counts[name])[name]
             for name, array in arrays.items()}
+
+
+def shard_model(model: torch.nn.Module) -> torch.nn.Module:
+    """Shard ``model``'s parameters over the processes of the default group with FSDP2, in place.
+
+    The whole model is one FSDP unit (``fully_shard(model)``): each parameter is a ``DTensor`` with
+    ``Shard(0)``, all-gathered for each forward and backward and its gradient reduce-scattered. Call it
+    before building the optimiser and the controller. A model that needs smaller units can
+    ``fully_shard`` its blocks first, then the root, and build the controller on it the same way.
+    """
+    from torch.distributed.fsdp import fully_shard
+
+    fully_shard(model)
+    return model
+
+
+def full_state_dict(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> tuple[dict, dict]:
+    """The model's state (parameters, buffers, masks) and the optimiser's, as full tensors on every
+    process (a collective), via ``torch.distributed.checkpoint.state_dict`` with ``full_state_dict``.
+
+    The optimiser state is keyed by parameter name. :func:`load_full_state_dict` restores both into a
+    model sharded the same way on any number of processes.
+    """
+    from torch.distributed.checkpoint.state_dict import (
+        StateDictOptions,
+        get_model_state_dict,
+        get_optimizer_state_dict,
+    )
+
+    options = StateDictOptions(full_state_dict=True)
+    return (get_model_state_dict(model, options=options),
+            get_optimizer_state_dict(model, optimizer, options=options))
+
+
+def load_full_state_dict(model: torch.nn.Module, optimizer: torch.optim.Optimizer, model_state: dict,
+                         optimizer_state: dict) -> None:
+    """Load :func:`full_state_dict` into a sharded ``model`` and its ``optimizer``: every process keeps
+    its own shards (mask buffers included); ``model.load_state_dict``'s hooks run as usual."""
+    from torch.distributed.checkpoint.state_dict import (
+        StateDictOptions,
+        set_model_state_dict,
+        set_optimizer_state_dict,
+    )
+
+    options = StateDictOptions(full_state_dict=True)
+    set_model_state_dict(model, model_state, options=options)
+    set_optimizer_state_dict(model, optimizer, optimizer_state, options=options)

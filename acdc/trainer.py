@@ -57,6 +57,15 @@ from acdc.models import build_classifier
 from acdc.optim import build_optimizer
 from acdc.plot import plot_metrics
 from acdc.schedule import Phase
+from acdc.sharded import (
+    check_layout,
+    count,
+    full_state_dict,
+    gathered,
+    is_sharded,
+    load_full_state_dict,
+    shard_model,
+)
 from iht.projection import build_projection
 
 CHECKPOINT = "checkpoint.pt"
@@ -98,16 +107,20 @@ def _check_entries(state: Any, path: Path) -> None:
 def check_projection_fits(config: TrainConfig, weights: Mapping[str, torch.Tensor]) -> None:
     """Check that ``config``'s projection applies to each prunable weight (e.g. N:M to its shape).
 
-    The projection is applied once to every weight alone; the weights it rejects are named in one
-    ``ValueError`` with the ``exclude`` value (``--exclude``) that keeps them dense. A run is thus
-    rejected before its first step, not at its first compressed phase.
+    The projection is applied once to every weight alone (the layout of a sharded weight is checked
+    instead, :func:`acdc.sharded.check_layout`: N:M groups must not straddle its shards); the weights it
+    rejects are named in one ``ValueError`` with the ``exclude`` value (``--exclude``) that keeps them
+    dense. A run is thus rejected before its first step, not at its first compressed phase.
     """
     projection = build_projection(config.projection, config.sparsity)
     misfits = {}
     with torch.no_grad():
         for name, weight in weights.items():
             try:
-                projection.masks({name: weight.detach()})
+                if is_sharded(weight):
+                    check_layout(projection, {name: weight})
+                else:
+                    projection.masks({name: weight.detach()})
             except ValueError as error:
                 misfits[name] = str(error)
     if misfits:
@@ -171,7 +184,7 @@ class Trainer:
         self.log = log
         if config.threads is not None:
             torch.set_num_threads(config.threads)
-        self.process = init_from_env(config.device)
+        self.process = init_from_env(config.device, always=config.fsdp)
         self.splits = splits or load_splits(config.data, config.data_root, config.image_size,
                                             config.subset, config.val_subset, config.seed)
         self.memorization = None
@@ -185,12 +198,16 @@ class Trainer:
         with torch.random.fork_rng(devices=[]):  # seeded initialisation; the caller's global RNG untouched
             torch.manual_seed(config.seed)
             model = build_classifier(config.model, self.splits.num_classes, sample_shape, config.width)
-        self.memory_format = memory_format_for(model, sample_shape)
+        # fully_shard takes contiguous parameters only: a sharded run keeps the default layout
+        self.memory_format = (torch.contiguous_format if config.fsdp
+                              else memory_format_for(model, sample_shape))
         self.model = model.to(self.process.device, memory_format=self.memory_format)
+        self.flops = RunFlops(count_flops(self.model, (1, *sample_shape)), len(self.splits.train))
+        if config.fsdp:
+            shard_model(self.model)
         self.optimizer = build_optimizer(config.optimizer, self.model.parameters(), config.lr,
                                          config.momentum, config.weight_decay)
         self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, self.budget_epochs)
-        self.flops = RunFlops(count_flops(self.model, (1, *sample_shape)), len(self.splits.train))
         self.loader_generator = torch.Generator().manual_seed(config.seed)
         self.train_loader = self._loader(self.splits.train, shuffle=True)
         self.val_loader = self._loader(self.splits.val, shuffle=False)
@@ -198,7 +215,7 @@ class Trainer:
         if config.method in PROJECTION_METHODS:
             check_projection_fits(config, self.controller.masks.oriented())
         self.net: nn.Module = self.model
-        if self.process.distributed:
+        if self.process.distributed and not config.fsdp:
             self.net = nn.parallel.DistributedDataParallel(self.model)
         self.epoch = 0
         self.metrics: list[dict[str, Any]] = []
@@ -301,12 +318,13 @@ class Trainer:
                **self.flops.training(self.controller.history),
                **self._memorization(),
                **{f"sparsity/{name}": value for name, value in layers.items()},
-               **{f"norm/{name}": float(w.detach().norm()) for name, w in weights.items()}}
+               **{f"norm/{name}": float(gathered(w.detach().norm())) for name, w in weights.items()}}
         self.metrics.append(row)
         self._keep_outputs(epoch, phase, val_acc)
         self.epoch = epoch + 1
-        if self.process.is_main:
+        if self.process.is_main or self.config.fsdp:  # a sharded model is gathered by every process
             self.save_checkpoint(self.out / CHECKPOINT)
+        if self.process.is_main:
             self._write_tables()
         return row
 
@@ -338,7 +356,8 @@ class Trainer:
         if self.process.distributed:
             dist.all_reduce(totals)
             for buffer in self.model.buffers():  # DDP syncs buffers before each forward; do it after the last
-                dist.broadcast(buffer, src=0)
+                if not is_sharded(buffer):  # sharded masks are each process's own
+                    dist.broadcast(buffer, src=0)
         return float(totals[0] / totals[2]), float(totals[1] / totals[2])
 
     @torch.no_grad()
@@ -356,7 +375,7 @@ class Trainer:
 
     def weight_sparsity(self) -> tuple[float, dict[str, float]]:
         """Fraction of exact zeros over all prunable weights, and per weight."""
-        zeros = {name: int((w == 0).sum()) for name, w in self.controller.masks.weights.items()}
+        zeros = {name: count(w == 0) for name, w in self.controller.masks.weights.items()}
         sizes = {name: w.numel() for name, w in self.controller.masks.weights.items()}
         return sum(zeros.values()) / sum(sizes.values()), {n: zeros[n] / sizes[n] for n in zeros}
 
@@ -384,16 +403,29 @@ class Trainer:
 
         The checkpoint already at ``path`` becomes ``checkpoint.prev.pt`` (:func:`acdc.checkpoint.
         save_checkpoint`), except a newest checkpoint that resuming found unusable: that one is replaced.
+
+        A sharded run (``fsdp``) saves a gathered state dict: every process calls this method, the
+        model (masks included), the optimiser state (keyed by parameter name) and the controller's
+        masks are gathered into full tensors (:func:`acdc.sharded.full_state_dict`), and the main
+        process writes them. Such a checkpoint resumes a sharded run bit for bit
+        (:meth:`load_checkpoint` gives each process its shards).
         """
         path = Path(path)
         self.train_seconds = self._seconds()
+        if self.config.fsdp:
+            model_state, optimizer_state = full_state_dict(self.model, self.optimizer)
+        else:
+            model_state, optimizer_state = self.model.state_dict(), self.optimizer.state_dict()
+        controller_state = self.controller.state_dict()
+        if not self.process.is_main:
+            return
         checkpoint.save_checkpoint({
             "config": self.config.to_dict(),
             "epoch": self.epoch,
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
+            "model": model_state,
+            "optimizer": optimizer_state,
             "scheduler": self.scheduler.state_dict(),
-            "controller": self.controller.state_dict(),
+            "controller": controller_state,
             "loader_rng": self.loader_generator.get_state(),
             "metrics": self.metrics,
             "outputs": self.outputs,
@@ -427,8 +459,11 @@ class Trainer:
                    if k not in RESUME_INDEPENDENT and state["config"].get(k) != mine[k]]
         if changed:
             raise ValueError(f"cannot resume from {used}: the configuration differs: {'; '.join(changed)}")
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        if self.config.fsdp:
+            load_full_state_dict(self.model, self.optimizer, state["model"], state["optimizer"])
+        else:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         self.controller.load_state_dict(state["controller"])
         self.loader_generator.set_state(state["loader_rng"])

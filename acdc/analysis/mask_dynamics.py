@@ -8,6 +8,8 @@ from typing import Any
 
 import torch
 
+from acdc.sharded import count
+
 
 def mask_changes(history: Iterable[Any]) -> dict[int, float]:
     """First epoch of each compressed phase after the first -> its ``mask_change``.
@@ -42,4 +44,4 @@ def count_stayed_zero(before: Mapping[str, torch.Tensor], weights: Mapping[str, 
 
     After a dense epoch this counts the pruned weights that training did not revive.
     """
-    return sum(int((before[name] & (w.detach() == 0)).sum()) for name, w in weights.items())
+    return sum(count(before[name] & (w.detach() == 0)) for name, w in weights.items())  # DTensor: all shards

@@ -8,6 +8,11 @@ them. ``python fsdp_worker.py OUT single R`` trains the same cases on the plain 
 split into the same ``R`` parts whose gradients it accumulates (the summation of a data-parallel step),
 and writes ``OUT/single.pt``; ``OUT/single-one-backward.pt`` holds the runs with one backward pass over
 each global batch, whose difference the test measures.
+
+``python fsdp_worker.py OUT trainer`` (under torchrun) runs the reference trainer with ``fsdp=True`` on
+:data:`TRAINER` twice: uninterrupted in ``OUT/whole`` and stopped after :data:`STOP` epochs in
+``OUT/resumed`` (the state a run killed in the next epoch leaves), which the test then resumes through
+the command line.
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ from iht.projection import NM, ERKTopK, LayerwiseTopK, TopK, build_projection
 
 EPOCHS, STEPS, PART = 4, 6, 4  # epochs, steps per epoch, examples per process and step
 SCHEDULE = "dense:1,compressed:1,dense:1,compressed:1"
+TRAINER = dict(data="synthetic", image_size=8, width=2, subset=64, val_subset=32, batch_size=8,
+               schedule="dense:1,compressed:2,dense:1,compressed:1", epochs=5, sparsity=0.8, lr=0.05,
+               threads=1, fsdp=True)
+STOP = 2  # in the middle of the first compressed phase
 
 
 def build_model() -> nn.Module:
@@ -100,8 +109,23 @@ def train(case, parts: int, mode: str) -> dict:
     return result
 
 
+def trainer_runs(out: str) -> None:
+    from acdc.config import TrainConfig
+    from acdc.trainer import Trainer
+
+    whole = Trainer(TrainConfig(**TRAINER, out=f"{out}/whole"), progress=False)
+    whole.fit()
+    whole.controller.close()
+    stopped = Trainer(TrainConfig(**TRAINER, out=f"{out}/resumed"), progress=False)
+    stopped.fit(until=STOP)
+    stopped.close()
+
+
 def main(out: str, mode: str, parts: int | None = None) -> None:
     torch.set_num_threads(1)
+    if mode == "trainer":
+        trainer_runs(out)
+        return
     if mode == "sharded":
         dist.init_process_group("gloo")
         parts = dist.get_world_size()

@@ -19,11 +19,14 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from acdc import checkpoint
+from acdc.config import TrainConfig
 from acdc.controller import ACDCController
+from acdc.distributed import init_from_env
 from acdc.masks import WeightMasks
 from acdc.schedule import parse_schedule
 from acdc.sharded import check_layout, count, project
-from iht.projection import NM, RandomMask, TopK
+from iht.projection import NM, RandomMask, TopK, k_from_sparsity
 from tests.acdc import fsdp_worker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,17 +34,18 @@ RANKS = 2
 
 
 def _run(args: list[str], torchrun: bool) -> None:
+    """``python [-m torch.distributed.run ...] args`` with the repository importable, one thread."""
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
            "OMP_NUM_THREADS": "1"}
     launcher = ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(RANKS)]
-    command = [sys.executable, *(launcher if torchrun else []), fsdp_worker.__file__, *args]
+    command = [sys.executable, *(launcher if torchrun else []), *args]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
 
 
 def test_sharded_runs_equal_single_process_runs(tmp_path):
-    _run([str(tmp_path), "sharded"], torchrun=True)
-    _run([str(tmp_path), "single", str(RANKS)], torchrun=False)
+    _run([fsdp_worker.__file__, str(tmp_path), "sharded"], torchrun=True)
+    _run([fsdp_worker.__file__, str(tmp_path), "single", str(RANKS)], torchrun=False)
     sharded = torch.load(tmp_path / "sharded.pt", weights_only=False)
     single = torch.load(tmp_path / "single.pt", weights_only=False)
     one_backward = torch.load(tmp_path / "single-one-backward.pt", weights_only=False)
@@ -119,3 +123,52 @@ def test_bad_layouts_and_projections_are_named(one_process_group):
                                         r"plain tensors; got DTensor weights \['0\.weight'\] and plain "
                                         r"weights \['x'\]"):
         WeightMasks(model, {"0.weight": model[0].weight, "x": nn.Parameter(torch.ones(2, 2))}, axes={"x": 1})
+
+
+@pytest.mark.slow  # three launches of two processes: about a minute on a shared machine
+def test_sharded_trainer_run_resumes_bit_for_bit_through_the_command_line(tmp_path):
+    """``torchrun -m acdc train --fsdp --resume`` continues a run stopped after epoch 2 (in a compressed
+    phase: masks, momentum and the controller's previous masks come from the gathered checkpoint) to
+    the checkpoint of the uninterrupted run."""
+    _run([fsdp_worker.__file__, str(tmp_path), "trainer"], torchrun=True)
+    flags = [f"--{key.replace('_', '-')}={value}" for key, value in fsdp_worker.TRAINER.items()
+             if key != "fsdp"]
+    _run(["-m", "acdc", "train", "--fsdp", "--resume", "--quiet", *flags, f"--out={tmp_path / 'resumed'}"],
+         torchrun=True)
+    whole = checkpoint.load_checkpoint(tmp_path / "whole" / "checkpoint.pt")
+    resumed = checkpoint.load_checkpoint(tmp_path / "resumed" / "checkpoint.pt")
+    assert whole["epoch"] == resumed["epoch"] == fsdp_worker.TRAINER["epochs"]
+    for part in ("model", "optimizer", "scheduler", "controller", "outputs"):
+        _assert_equal(whole[part], resumed[part], part)
+    assert whole["metrics"] == resumed["metrics"]
+    masks = [v for k, v in whole["model"].items() if k.endswith("_mask")]
+    assert masks and sum(int(m.sum()) for m in masks) == k_from_sparsity(sum(m.numel() for m in masks), 0.8)
+    assert any(bool(v.ne(0).any()) for v in whole["optimizer"]["state"].values() for v in v.values())
+
+
+def _assert_equal(a, b, where: str) -> None:
+    """Nested dicts, lists and tensors equal, tensors bit for bit."""
+    if isinstance(a, torch.Tensor):
+        assert isinstance(b, torch.Tensor) and a.dtype == b.dtype and torch.equal(a, b), where
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for key in a:
+            _assert_equal(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            _assert_equal(x, y, f"{where}[{i}]")
+    else:
+        assert a == b, where
+
+
+def test_configurations_that_cannot_shard_are_named(monkeypatch):
+    with pytest.raises(ValueError, match=r"fsdp must be False with method='rigl' or dense_finetune \(RigL's "
+                                         r"dense gradients .*; got fsdp=True, method='rigl', "
+                                         r"dense_finetune=False"):
+        TrainConfig(method="rigl", fsdp=True)
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    with pytest.raises(ValueError, match=r"fsdp must run under torchrun \(torchrun --nproc_per_node R -m "
+                                         r"acdc train --fsdp \.\.\.\); got fsdp=True in a process that "
+                                         r"torchrun did not start \(no WORLD_SIZE\)"):
+        init_from_env("cpu", always=True)
