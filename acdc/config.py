@@ -180,6 +180,9 @@ class TrainConfig:
     epochs: int = _knob(30, "total epochs of the schedule", Integer(1))
     dense_finetune: bool = _knob(False, "acdc: fine-tune the best dense model over the final compressed "
                                         "phase")
+    min_channel_weights: int = _knob(0, "acdc: weights every output channel keeps at each projection "
+                                        "(acdc.remedies.ChannelFloor: no channel emptied before batch "
+                                        "norm; 0: the paper's projection)", Integer(0))
     corrupt_labels: int = _knob(0, "N training samples (chosen by seed) get random wrong labels (Fig. 2b)",
                                 Integer(0))
     optimizer: str = _knob("sgd", "optimiser", Choice(OPTIMIZERS))
@@ -205,8 +208,10 @@ class TrainConfig:
                 check.check(value, f.name)
         build_projection(self.projection, self.sparsity)  # a pattern that owns its sparsity (N:M) checks it
         check_real(self.gmp_end_fraction, "gmp_end_fraction", self.gmp_start_fraction, 1.0, strict=True)
-        if self.dense_finetune and self.method != "acdc":
-            raise ValueError(f"dense_finetune is only for method='acdc'; got method={self.method!r}")
+        for knob in ("dense_finetune", "min_channel_weights"):
+            if getattr(self, knob) and self.method != "acdc":
+                raise ValueError(f"{knob} is only for method='acdc'; got method={self.method!r}, "
+                                 f"{knob}={getattr(self, knob)!r}")
         if self.fsdp and (self.method == "rigl" or self.dense_finetune):
             raise ValueError(f"fsdp must be False with method='rigl' or dense_finetune (RigL's dense "
                              f"gradients and the fine-tune's reload of the best dense model are not "

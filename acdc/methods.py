@@ -21,6 +21,7 @@ from torch import nn
 from acdc.baselines import DenseController, GMPController, RigLController, StaticSparseController
 from acdc.config import TrainConfig
 from acdc.controller import ACDCController, SparsityController
+from acdc.remedies import ChannelFloor
 from iht.projection import Projection, build_projection
 from iht.projection.registry import pattern_sparsities
 from iht.validation import check_choice
@@ -37,9 +38,13 @@ def dense_layers(config: TrainConfig) -> dict[str, tuple[str, ...]]:
 
 def build_acdc(config: TrainConfig, model: nn.Module, optimizer: torch.optim.Optimizer,
                steps_per_epoch: int) -> SparsityController:
-    """AC/DC with the configured schedule, projection and dense layers (works per epoch)."""
-    return ACDCController(model, optimizer, config.build_schedule(),
-                          build_projection(config.projection, config.sparsity), **dense_layers(config))
+    """AC/DC with the configured schedule, projection and dense layers (works per epoch); with
+    ``min_channel_weights``, the projection keeps that many weights per output channel
+    (:class:`~acdc.remedies.ChannelFloor`)."""
+    projection = build_projection(config.projection, config.sparsity)
+    if config.min_channel_weights:
+        projection = ChannelFloor(projection, config.min_channel_weights)
+    return ACDCController(model, optimizer, config.build_schedule(), projection, **dense_layers(config))
 
 
 def build_dense(config: TrainConfig, model: nn.Module, optimizer: torch.optim.Optimizer,
