@@ -5,6 +5,11 @@
 on every rank by construction: rank 0's masks are broadcast at every compression
 (:meth:`acdc.controller.SparsityController.compress_`); DDP keeps the weights in sync, and the trainer
 broadcasts rank 0's buffers (batch-norm statistics, masks) after each epoch's last step.
+
+With ``--fsdp`` (``TrainConfig.fsdp``) the trainer shards the model with FSDP2 instead of DDP
+(:mod:`acdc.sharded`): each process holds a shard of every weight and of its mask, and computes the
+masks of its shards itself; only the other buffers are broadcast. A sharded run must be launched by
+torchrun, even with one process (:func:`init_from_env` with ``always``).
 """
 
 from __future__ import annotations
