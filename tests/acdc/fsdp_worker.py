@@ -4,7 +4,7 @@
 ``python fsdp_worker.py OUT sharded`` (under torchrun) trains every case of :data:`CASES` on the
 sharded model, each process on its part of every global batch, and rank 0 writes the gathered weights,
 masks and phase history to ``OUT/sharded.pt``, with the errors of :data:`ERRORS` as every process raised
-them. ``python fsdp_worker.py OUT single R`` trains the same cases on the plain model, the global batch
+them. Then, out of the process group, rank 0 trains the same cases on the plain model, the global batch
 split into the same ``R`` parts whose gradients it accumulates (the summation of a data-parallel step),
 and writes ``OUT/single.pt``; ``OUT/single-one-backward.pt`` holds the runs with one backward pass over
 each global batch, whose difference the test measures.
@@ -121,29 +121,27 @@ def trainer_runs(out: str) -> None:
     stopped.close()
 
 
-def main(out: str, mode: str, parts: int | None = None) -> None:
+def main(out: str, mode: str) -> None:
     torch.set_num_threads(1)
     if mode == "trainer":
         trainer_runs(out)
         return
-    if mode == "sharded":
-        dist.init_process_group("gloo")
-        parts = dist.get_world_size()
-        results = {name: train(case, parts, "sharded") for name, case in CASES.items()}
-        for name, case in ERRORS.items():
-            try:
-                train(case, parts, "sharded")
-                results[name] = "no error"
-            except (TypeError, ValueError) as error:
-                results[name] = f"{type(error).__name__}: {error}"
-        if dist.get_rank() == 0:
-            torch.save(results, f"{out}/sharded.pt")
-        dist.destroy_process_group()
-        return
-    torch.save({name: train(case, parts, "parts") for name, case in CASES.items()}, f"{out}/single.pt")
-    torch.save({name: train(case, parts, "one") for name, case in CASES.items()},
-               f"{out}/single-one-backward.pt")
+    dist.init_process_group("gloo")
+    parts, rank = dist.get_world_size(), dist.get_rank()
+    results = {name: train(case, parts, "sharded") for name, case in CASES.items()}
+    for name, case in ERRORS.items():
+        try:
+            train(case, parts, "sharded")
+            results[name] = "no error"
+        except (TypeError, ValueError) as error:
+            results[name] = f"{type(error).__name__}: {error}"
+    dist.destroy_process_group()
+    if rank == 0:
+        torch.save(results, f"{out}/sharded.pt")
+        torch.save({name: train(case, parts, "parts") for name, case in CASES.items()}, f"{out}/single.pt")
+        torch.save({name: train(case, parts, "one") for name, case in CASES.items()},
+                   f"{out}/single-one-backward.pt")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], *(int(a) for a in sys.argv[3:]))
+    main(sys.argv[1], sys.argv[2])

@@ -33,19 +33,18 @@ ROOT = Path(__file__).resolve().parents[2]
 RANKS = 2
 
 
-def _run(args: list[str], torchrun: bool) -> None:
-    """``python [-m torch.distributed.run ...] args`` with the repository importable, one thread."""
+def _run(args: list[str]) -> None:
+    """``torchrun --nproc_per_node RANKS args`` with the repository importable, one thread per process."""
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
            "OMP_NUM_THREADS": "1"}
-    launcher = ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(RANKS)]
-    command = [sys.executable, *(launcher if torchrun else []), *args]
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(RANKS),
+               *args]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
 
 
 def test_sharded_runs_equal_single_process_runs(tmp_path):
-    _run([fsdp_worker.__file__, str(tmp_path), "sharded"], torchrun=True)
-    _run([fsdp_worker.__file__, str(tmp_path), "single", str(RANKS)], torchrun=False)
+    _run([fsdp_worker.__file__, str(tmp_path), "sharded"])
     sharded = torch.load(tmp_path / "sharded.pt", weights_only=False)
     single = torch.load(tmp_path / "single.pt", weights_only=False)
     one_backward = torch.load(tmp_path / "single-one-backward.pt", weights_only=False)
@@ -131,11 +130,10 @@ def test_sharded_trainer_run_resumes_bit_for_bit_through_the_command_line(tmp_pa
     """``torchrun -m acdc train --fsdp --resume`` continues a run stopped after epoch 2 (in a compressed
     phase: masks, momentum and the controller's previous masks come from the gathered checkpoint) to
     the checkpoint of the uninterrupted run."""
-    _run([fsdp_worker.__file__, str(tmp_path), "trainer"], torchrun=True)
+    _run([fsdp_worker.__file__, str(tmp_path), "trainer"])
     flags = [f"--{key.replace('_', '-')}={value}" for key, value in fsdp_worker.TRAINER.items()
              if key != "fsdp"]
-    _run(["-m", "acdc", "train", "--fsdp", "--resume", "--quiet", *flags, f"--out={tmp_path / 'resumed'}"],
-         torchrun=True)
+    _run(["-m", "acdc", "train", "--fsdp", "--resume", "--quiet", *flags, f"--out={tmp_path / 'resumed'}"])
     whole = checkpoint.load_checkpoint(tmp_path / "whole" / "checkpoint.pt")
     resumed = checkpoint.load_checkpoint(tmp_path / "resumed" / "checkpoint.pt")
     assert whole["epoch"] == resumed["epoch"] == fsdp_worker.TRAINER["epochs"]
