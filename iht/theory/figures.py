@@ -198,6 +198,9 @@ def iteration_figure(iterations: pd.DataFrame, path: Path) -> Path:
         if len(reached[reached["scale"] > 0]) or len(flagged):
             ax.set_xscale("log")
             ax.set_yscale("symlog", linthresh=1)
+            # counts are >= 0: no negative half, room above the largest (symlog's autoscale got both wrong)
+            drawn = pd.concat([reached["iterations"], flagged["iterations"].fillna(flagged["budget"])])
+            ax.set_ylim(0, 2 * max(float(drawn.max()), 1.0))
         _legend(ax, fontsize=7)
     ax.set_xlabel("(β/α)·ln(gap₀/ε)")
     ax.set_ylabel("iterations of IHT to reach ε")

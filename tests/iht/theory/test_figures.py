@@ -61,6 +61,7 @@ def test_legends_list_only_what_is_drawn(drawn, tmp_path):
     figures.iteration_figure(iterations, tmp_path / "iterations.png")
     labels = [t.get_text() for t in drawn[0].axes[0].get_legend().get_texts()]
     assert labels == ["hypotheses hold", "fit c=0.3", "envelope"]
+    assert drawn[0].axes[0].get_ylim() == (0.0, 24.0)  # counts: no negative half, room above the largest
 
 
 def test_ratio_figure_draws_each_row_at_its_bound(drawn, tmp_path):
