@@ -191,12 +191,21 @@ def config_value(config: VerifyConfig, key: str) -> Any:
     return value
 
 
+def _literal(text: str) -> Any:
+    """``text`` as a Python literal if it parses as one, else the stripped string."""
+    try:
+        return ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError):
+        return text.strip()
+
+
 def parse_setting(text: str, config: VerifyConfig) -> tuple[str, Any]:
     """``"key=value"`` of ``--set`` → ``(key, value)`` for :meth:`VerifyConfig.replace`.
 
     The value is a Python literal if it parses as one (``0.6,0.8`` is the tuple ``(0.6, 0.8)``), else
-    a string; for a field holding a tuple, a single value or a list becomes a tuple
-    (``decoy.correlations=0.8``, ``window.sizes=8,1`` → ``((8, 1),)``).
+    a string. For a field holding a tuple, a single value or a list becomes a tuple
+    (``decoy.correlations=0.8``, ``window.sizes=8,1`` → ``((8, 1),)``) and comma-separated names are
+    split (``families=decoy,cpl`` → ``("decoy", "cpl")``).
 
     >>> parse_setting("decoy.correlations=0.6,0.8", VerifyConfig())
     ('decoy.correlations', (0.6, 0.8))
@@ -205,12 +214,11 @@ def parse_setting(text: str, config: VerifyConfig) -> tuple[str, Any]:
     if not sep:
         raise ValueError(f"--set must be KEY=VALUE (e.g. decoy.correlations=0.6,0.8); got {text!r}")
     key = check_key(key.strip())
-    try:
-        value = ast.literal_eval(raw.strip())
-    except (ValueError, SyntaxError):
-        value = raw.strip()
+    value = _literal(raw)
     current = config_value(config, key)
     if isinstance(current, tuple) and not dataclasses.is_dataclass(current):
+        if isinstance(value, str):
+            value = tuple(_literal(part) for part in value.split(","))
         value = tuple(value) if isinstance(value, (tuple, list)) else (value,)
         if current and isinstance(current[0], tuple) and value and not isinstance(value[0], (tuple, list)):
             value = (value,)

@@ -61,6 +61,8 @@ def test_dotted_keys_replace_one_nested_field_and_keep_the_others():
     ("window.sizes=8,1", ("window.sizes", ((8, 1),))),
     ("window.sizes=(8, 1), (16, 2)", ("window.sizes", ((8, 1), (16, 2)))),
     ("families=decoy", ("families", ("decoy",))),
+    ("families=decoy, cpl", ("families", ("decoy", "cpl"))),
+    ("slope.grids=window,decoy", ("slope.grids", ("window", "decoy"))),
     ("n_seeds=4", ("n_seeds", 4)),
     ("ucb_method=student-t", ("ucb_method", "student-t")),
     ("phase_transition.dim=16", ("phase_transition.dim", 16)),
