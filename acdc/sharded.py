@@ -19,11 +19,12 @@ Compression (:func:`project`) computes the masks of the *full* weights without g
   once, bit for bit :func:`~iht.projection.topk.global_topk_masks` of the full weights;
 * ``LayerwiseTopK`` and ``ERKTopK``: the same per weight, with the per-layer counts of the full shapes
   (:func:`~iht.projection.sparsity.k_from_sparsity`, :func:`~iht.projection.erk.erk_counts`);
-* ``NM``: no communication; each process takes the N:M mask of its own shard, which is the full mask's
-  piece when no group of ``m`` entries straddles a shard boundary (:func:`check_layout` refuses the
-  weights where one would, e.g. ``Shard(0)`` rows of a ``Conv1D`` weight whose input axis is split
-  into blocks not a multiple of ``m``; ``nn.Linear`` and convolution weights group along the unsharded
-  input axis and always fit);
+* ``NM``: each process takes the N:M mask of its own shard (an empty shard has an empty mask), which
+  is the full mask's piece when no group of ``m`` entries straddles a shard boundary
+  (:func:`check_layout` refuses the weights where one would, e.g. ``Shard(0)`` rows of a ``Conv1D``
+  weight whose input axis is split into blocks not a multiple of ``m``; ``nn.Linear`` and convolution
+  weights group along the unsharded input axis and always fit); the only communication is one
+  all-reduce of one NaN flag per weight, so that a NaN weight raises the same error on every process;
 * ``RandomMask`` (the ``static`` baseline): every process draws the full masks from its generator (the
   same seed on every process, one byte per entry, transiently) and keeps its own box: the masks of a
   single-process run.
@@ -162,6 +163,26 @@ def check_layout(projection: Projection, arrays: Mapping[str, DTensor]) -> None:
                                  f"every weight; got {reason}; exclude= it or shard another dimension")
 
 
+def _local_nm(projection: NM, name: str, shard: torch.Tensor) -> torch.Tensor:
+    """N:M mask of one local shard (all False when the shard is empty)."""
+    if not shard.numel():
+        return torch.zeros(shard.shape, dtype=torch.bool, device=shard.device)
+    return projection.masks({name: shard})[name]
+
+
+def _check_no_nan(arrays: Mapping[str, DTensor]) -> None:
+    """``ValueError`` on every process when any process's shard of an array holds NaN."""
+    import torch.distributed as dist
+
+    shards = [local(array) for array in arrays.values()]
+    flags = torch.tensor([bool(torch.isnan(s).any()) for s in shards], dtype=torch.int64,
+                         device=shards[0].device)
+    dist.all_reduce(flags)
+    nan = [name for name, flag in zip(arrays, flags.tolist()) if flag]
+    if nan:
+        raise ValueError(f"arrays must hold no NaN (the N:M mask of NaN is undefined); got NaN in {nan}")
+
+
 def project(projection: Projection, arrays: Mapping[str, DTensor]) -> dict[str, DTensor]:
     """Masks of ``projection`` of the full ``arrays`` (``DTensor``s), as ``DTensor``s placed like them.
 
@@ -180,7 +201,8 @@ def project(projection: Projection, arrays: Mapping[str, DTensor]) -> dict[str, 
     if isinstance(projection, TopK):
         return distributed_global_topk_masks(arrays, projection.kept(sum(a.numel() for a in arrays.values())))
     if isinstance(projection, NM):
-        return {name: DTensor.from_local(projection.masks({name: local(array)})[name], array.device_mesh,
+        _check_no_nan(arrays)
+        return {name: DTensor.from_local(_local_nm(projection, name, local(array)), array.device_mesh,
                                          array.placements, run_check=False, shape=array.shape,
                                          stride=array.stride())
                 for name, array in arrays.items()}

@@ -39,9 +39,22 @@ TRAINER = dict(data="synthetic", image_size=8, width=2, subset=64, val_subset=32
 STOP = 2  # in the middle of the first compressed phase
 
 
+class Net(nn.Module):
+    """A small MLP plus a one-row ``gate`` added to every logit: with 2 processes the gate's weight
+    ``(1, 8)`` has an empty shard on rank 1."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 12), nn.ReLU(), nn.Linear(12, 4))
+        self.gate = nn.Linear(8, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x) + self.gate(x)
+
+
 def build_model() -> nn.Module:
     torch.manual_seed(0)
-    return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 12), nn.ReLU(), nn.Linear(12, 4))
+    return Net()
 
 
 def acdc(projection, model, optimizer):
@@ -50,6 +63,7 @@ def acdc(projection, model, optimizer):
 
 CASES = {
     "acdc global": partial(acdc, TopK(sparsity=0.8)),
+    "acdc global, one FSDP unit per layer": partial(acdc, TopK(sparsity=0.8)),
     "acdc layerwise": partial(acdc, LayerwiseTopK(0.7)),
     "acdc erk": partial(acdc, ERKTopK(0.75)),
     "acdc nm 2:4": partial(acdc, NM(2, 4)),
@@ -76,12 +90,17 @@ def batches(parts: int):
         yield list(zip(x.split(PART), y.split(PART)))
 
 
-def train(case, parts: int, mode: str) -> dict:
-    """One run; ``mode``: ``sharded`` (this process's part), ``parts`` (accumulated) or ``one`` (one pass)."""
+def train(name: str, parts: int, mode: str) -> dict:
+    """One run of case ``name``; ``mode``: ``sharded`` (this process's part), ``parts`` (accumulated) or
+    ``one`` (one pass)."""
+    case = {**CASES, **ERRORS}[name]
     model = build_model()
     if mode == "sharded":
         from torch.distributed.fsdp import fully_shard
 
+        if "per layer" in name:
+            for layer in [*model.body[::2], model.gate]:
+                fully_shard(layer)
         fully_shard(model)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
     controller = case(model, optimizer)
@@ -102,7 +121,12 @@ def train(case, parts: int, mode: str) -> dict:
                 x, y = torch.cat([x for x, _ in batch]), torch.cat([y for _, y in batch])
                 F.cross_entropy(model(x), y).backward()
             optimizer.step()
-    result = {"weights": {n: gathered(p.detach()).clone() for n, p in model.named_parameters()},
+    rows = torch.zeros(parts, dtype=torch.int64)  # of the gate's mask, per process
+    if mode == "sharded":
+        rows[rank] = model.gate.weight_mask.to_local().shape[0]
+        dist.all_reduce(rows)
+    result = {"gate mask rows per process": rows.tolist(),
+              "weights": {n: gathered(p.detach()).clone() for n, p in model.named_parameters()},
               "masks": {n: gathered(m).clone() for n, m in controller.masks.as_dict().items()},
               "history": [r.__dict__ for r in controller.history]}
     controller.close()
@@ -128,19 +152,18 @@ def main(out: str, mode: str) -> None:
         return
     dist.init_process_group("gloo")
     parts, rank = dist.get_world_size(), dist.get_rank()
-    results = {name: train(case, parts, "sharded") for name, case in CASES.items()}
-    for name, case in ERRORS.items():
+    results = {name: train(name, parts, "sharded") for name in CASES}
+    for name in ERRORS:
         try:
-            train(case, parts, "sharded")
+            train(name, parts, "sharded")
             results[name] = "no error"
         except (TypeError, ValueError) as error:
             results[name] = f"{type(error).__name__}: {error}"
     dist.destroy_process_group()
     if rank == 0:
         torch.save(results, f"{out}/sharded.pt")
-        torch.save({name: train(case, parts, "parts") for name, case in CASES.items()}, f"{out}/single.pt")
-        torch.save({name: train(case, parts, "one") for name, case in CASES.items()},
-                   f"{out}/single-one-backward.pt")
+        torch.save({name: train(name, parts, "parts") for name in CASES}, f"{out}/single.pt")
+        torch.save({name: train(name, parts, "one") for name in CASES}, f"{out}/single-one-backward.pt")
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ def test_sharded_runs_equal_single_process_runs(tmp_path):
         for name, mask in theirs["masks"].items():
             assert torch.equal(ours["masks"][name], mask), (case, name)
         assert ours["history"] == theirs["history"], case
+        assert ours["gate mask rows per process"] == [1, 0], case  # the gate's shard on rank 1 is empty
         assert min(r["density"] for r in ours["history"]) < 0.6, case  # the runs did prune
         # one backward pass over the whole global batch sums in another order: rounding differences only
         # (measured 3e-8 to 9e-8 after 24 steps)
@@ -62,10 +63,10 @@ def test_sharded_runs_equal_single_process_runs(tmp_path):
                          for n, w in ours["weights"].items())
         assert difference < 1e-6, (case, difference)
     assert sharded["nm along the sharded rows"] == (
-        "ValueError: projection NM(2, 4) must fit the shards of every weight; got 2.weight of shape (12, 16) "
-        "is sharded along axis 0, the axis of its N:M 2:4 groups, with a shard boundary at index 6 (the "
-        "shard [0, 6) at mesh coordinate [0]), not a multiple of m=4: a group would straddle two processes; "
-        "exclude= it or shard another dimension")
+        "ValueError: projection NM(2, 4) must fit the shards of every weight; got body.2.weight of shape "
+        "(12, 16) is sharded along axis 0, the axis of its N:M 2:4 groups, with a shard boundary at index 6 "
+        "(the shard [0, 6) at mesh coordinate [0]), not a multiple of m=4: a group would straddle two "
+        "processes; exclude= it or shard another dimension")
     assert sharded["rigl"].startswith("TypeError: model must hold plain tensors for RigLController: it reads "
                                       "dense gradients in tensor hooks")
 
@@ -113,6 +114,11 @@ def test_bad_layouts_and_projections_are_named(one_process_group):
                                          r"whose length 6 is not divisible by m=4"):
         project(NM(2, 4), arrays)
     check_layout(NM(1, 2), arrays)
+    with torch.no_grad():
+        model[2].weight.to_local()[1, 1] = float("nan")
+    with pytest.raises(ValueError, match=r"arrays must hold no NaN \(the N:M mask of NaN is undefined\); "
+                                         r"got NaN in \['2\.weight'\]"):
+        project(NM(1, 2), arrays)
     with pytest.raises(TypeError, match=r"projection must be one of \['TopK', 'LayerwiseTopK', 'ERKTopK', "
                                         r"'NM', 'RandomMask'\] on a model sharded by fully_shard; got "
                                         r"projection=Odd\(\)"):
