@@ -37,11 +37,10 @@ from iht.schedule import PHASE_NAMES, Phase, PhaseSpan, Schedule, paper_schedule
 from iht.solvers.common import (
     DivergenceGuard,
     HistoryRecorder,
-    LineSearch,
     TailAverage,
     initial_point,
     kept_count,
-    line_search_growth,
+    oracle_line_search,
     resolve_oracle_step,
     smoothness_level,
     step_guard,
@@ -61,7 +60,7 @@ class _StepRule:
                  theta0: np.ndarray, line_search: bool):
         self.step, beta, how = resolved
         self.guard: DivergenceGuard = step_guard("acdc_iht", objective, theta0, level, beta, how)
-        self.search = LineSearch(self.step, line_search_growth(oracle)) if line_search else None
+        self.search = oracle_line_search(oracle, self.step) if line_search else None
 
     def update(self, t: int, sampled: Any, theta: np.ndarray, project: Any) -> np.ndarray:
         """``θ − ηg`` at iteration ``t`` (``η`` from the line search if any), checked."""

@@ -148,9 +148,9 @@ def test_the_benchmarks_niht_recovers_where_steepest_descent_niht_stalls():
     assert np.array_equal(theta != 0.0, objective.support_star)
 
 
-@pytest.mark.parametrize("seed", [1003, 1005])
+@pytest.mark.parametrize("seed", [1005, 1009, 1013])
 def test_the_benchmarks_acdc_iht_recovers_the_hardest_cell(seed):
-    # seeds where AC/DC-IHT stopped on a support with 11-13 wrong entries when its line search
+    # seeds where AC/DC-IHT stopped on a support with 12-13 wrong entries when its line search
     # accepted only η <= 1/β along each move
     objective = CompressedSensing(128, 1024, 20, noise=0.01, amplitudes="pm1", seed=seed)
     theta = SOLVERS["acdc_iht"].run(objective, 20, RecoveryConfig())
