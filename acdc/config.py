@@ -212,11 +212,12 @@ class TrainConfig:
             if getattr(self, knob) and self.method != "acdc":
                 raise ValueError(f"{knob} is only for method='acdc'; got method={self.method!r}, "
                                  f"{knob}={getattr(self, knob)!r}")
-        if self.fsdp and (self.method == "rigl" or self.dense_finetune):
-            raise ValueError(f"fsdp must be False with method='rigl' or dense_finetune (RigL's dense "
-                             f"gradients and the fine-tune's reload of the best dense model are not "
-                             f"sharded); got fsdp=True, method={self.method!r}, "
-                             f"dense_finetune={self.dense_finetune!r}")
+        if self.fsdp and (self.method == "rigl" or self.dense_finetune or self.min_channel_weights):
+            raise ValueError(f"fsdp must be False with method='rigl', dense_finetune or min_channel_weights "
+                             f"(RigL's dense gradients, the fine-tune's reload of the best dense model and "
+                             f"the channel floor's projection are not sharded); got fsdp=True, "
+                             f"method={self.method!r}, dense_finetune={self.dense_finetune!r}, "
+                             f"min_channel_weights={self.min_channel_weights!r}")
         if self.method == "acdc":  # the other methods run for `epochs` and ignore the schedule
             self.build_schedule()
 

@@ -168,10 +168,13 @@ def _assert_equal(a, b, where: str) -> None:
 
 
 def test_configurations_that_cannot_shard_are_named(monkeypatch):
-    with pytest.raises(ValueError, match=r"fsdp must be False with method='rigl' or dense_finetune \(RigL's "
-                                         r"dense gradients .*; got fsdp=True, method='rigl', "
-                                         r"dense_finetune=False"):
+    with pytest.raises(ValueError, match=r"fsdp must be False with method='rigl', dense_finetune or "
+                                         r"min_channel_weights \(RigL's dense gradients, .*; got fsdp=True, "
+                                         r"method='rigl', dense_finetune=False, min_channel_weights=0"):
         TrainConfig(method="rigl", fsdp=True)
+    with pytest.raises(ValueError, match=r"got fsdp=True, method='acdc', dense_finetune=False, "
+                                         r"min_channel_weights=2"):
+        TrainConfig(min_channel_weights=2, fsdp=True)
     monkeypatch.delenv("WORLD_SIZE", raising=False)
     with pytest.raises(ValueError, match=r"fsdp must run under torchrun \(torchrun --nproc_per_node R -m "
                                          r"acdc train --fsdp \.\.\.\); got fsdp=True in a process that "
