@@ -10,6 +10,7 @@ import pandas as pd
 
 from iht.validation import check_choice
 from paper_experiments import (
+    collapse_diagnosis,
     figure1_schedule,
     figure2b_memorization,
     output_agreement,
@@ -24,9 +25,11 @@ from paper_experiments.common import DEFAULT_OUT, Experiment, ExperimentConfig, 
 EXPERIMENTS: dict[str, Experiment] = {
     module.EXPERIMENT.name: module.EXPERIMENT
     for module in (table1_sparsity_sweep, figure1_schedule, figure2b_memorization, output_agreement,
-                   semistructured_2of4, table4_language_model, theory_report, projection_operators)
+                   semistructured_2of4, table4_language_model, theory_report, projection_operators,
+                   collapse_diagnosis)
 }
-"""Experiments in the order of the paper (Section 4), then the theory and projection studies."""
+"""Experiments in the order of the paper (Section 4), then the theory and projection studies, then the
+diagnosis of AC/DC's collapse at 98%."""
 
 
 def get_experiment(name: str) -> Experiment:

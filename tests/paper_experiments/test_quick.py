@@ -24,6 +24,7 @@ FINITE = {
     "table4": ("sparsity", "ppl_dense", "final_sparsity", "pruned_share"),
     "theory": ("verified", "violated", "vacuous"),
     "projections": ("sparsity",),
+    "collapse": ("final_acc", "final_sparsity", "emptied_channels_first", "max_emptied_layers"),
 }
 """Columns each experiment's ``results.csv`` must have, finite in every row."""
 FIGURES = {
@@ -32,6 +33,7 @@ FIGURES = {
     "semistructured": ["semistructured_accuracy.png"], "table4": ["table4_val_perplexity.png"],
     "theory": ["verify/convergence.png", "verify/phase_transition.png"],
     "projections": ["projection_gaps.png"],
+    "collapse": ["collapse_norms.png"],
 }
 
 
