@@ -455,8 +455,9 @@ class Trainer:
             raise FileNotFoundError(f"cannot resume: no checkpoint at {path}")
         state, used = checkpoint.load_latest(path, map_location=self.process.device, check=_check_entries)
         mine = self.config.to_dict()
-        changed = [f"{k}={state['config'].get(k)!r} (checkpoint) vs {mine[k]!r} (now)" for k in mine
-                   if k not in RESUME_INDEPENDENT and state["config"].get(k) != mine[k]]
+        saved = {**TrainConfig().to_dict(), **state["config"]}  # knobs added since it was written: defaults
+        changed = [f"{k}={saved[k]!r} (checkpoint) vs {mine[k]!r} (now)" for k in mine
+                   if k not in RESUME_INDEPENDENT and saved[k] != mine[k]]
         if changed:
             raise ValueError(f"cannot resume from {used}: the configuration differs: {'; '.join(changed)}")
         if self.config.fsdp:

@@ -26,8 +26,10 @@ from acdc.distributed import init_from_env
 from acdc.masks import WeightMasks
 from acdc.schedule import parse_schedule
 from acdc.sharded import check_layout, count, project
+from acdc.trainer import CHECKPOINT, Trainer
 from iht.projection import NM, RandomMask, TopK, k_from_sparsity
 from tests.acdc import fsdp_worker
+from tests.acdc.helpers import tiny_config
 
 ROOT = Path(__file__).resolve().parents[2]
 RANKS = 2
@@ -180,3 +182,18 @@ def test_configurations_that_cannot_shard_are_named(monkeypatch):
                                          r"acdc train --fsdp \.\.\.\); got fsdp=True in a process that "
                                          r"torchrun did not start \(no WORLD_SIZE\)"):
         init_from_env("cpu", always=True)
+
+
+def test_a_checkpoint_written_before_the_fsdp_knob_resumes(tmp_path):
+    """A configuration key added later (``fsdp``) takes its default in older checkpoints."""
+    config = tiny_config(tmp_path / "run", schedule="dense:1,compressed:1", epochs=2)
+    trainer = Trainer(config, progress=False)
+    trainer.fit(until=1)
+    trainer.close()
+    path = tmp_path / "run" / CHECKPOINT
+    state = checkpoint.load_checkpoint(path)
+    del state["config"]["fsdp"]
+    checkpoint.save_checkpoint(state, path)
+    resumed = Trainer(config, resume=True, progress=False)
+    assert resumed.epoch == 1
+    resumed.close()
