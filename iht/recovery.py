@@ -26,8 +26,9 @@ and counts as a failure. A peer whose package is missing is skipped with a one-l
 Step sizes. NIHT runs with conjugate directions (CGIHT, Blanchard, Tanner & Wei 2015: Blumensath &
 Davies' steepest directions and step shrinking recover 25/40 instances at (128, 1024, 20) against
 39/40, ``docs/recovery.md``), chooses its own step and stops once its support is stable for
-``niht_stable`` iterations, with one least-squares solve on it. HTP uses Foucart's unit step for unit-norm
-columns, here ``η = 1/h̄`` with ``h̄ = tr(AᵀA/n)/N`` the average curvature (a global step
+``niht_stable`` iterations, with one least-squares solve on it. Subspace pursuit returns its best
+iterate after ``pursuit_patience`` iterations without a lower objective. HTP uses Foucart's unit
+step for unit-norm columns, here ``η = 1/h̄`` with ``h̄ = tr(AᵀA/n)/N`` the average curvature (a global step
 ``1/λ_max(AᵀA/n)`` stalls on these instances, see THEORY.md). Stochastic IHT and AC/DC start from
 the theory's step for a minibatch, ``1/L_B`` (the expected restricted smoothness of the minibatch
 loss, :meth:`~iht.oracles.MinibatchOracle.smoothness`), backtrack it on every sampled batch
@@ -244,7 +245,7 @@ def _solver_list() -> tuple[Solver, ...]:
         Solver("htp", "HTP (unit step)",
                lambda o, k, c: htp(o, TopK(k=k), step=_unit_step(o), history=0).theta),
         Solver("subspace_pursuit", "subspace pursuit",
-               lambda o, k, c: subspace_pursuit(o, TopK(k=k), history=0).theta),
+               lambda o, k, c: subspace_pursuit(o, TopK(k=k), patience=c.pursuit_patience, history=0).theta),
         Solver("stochastic_iht", "stochastic IHT (1/L_B, line search, stable support + least squares)",
                stochastic),
         Solver("acdc_iht", "AC/DC-IHT, one-step decompressed phases",
@@ -288,6 +289,8 @@ class RecoveryConfig:
     acdc_compressed: int = _setting(1, "steps of each compressed phase of acdc_iht (one-step "
                                        "decompressed phases), >= 1")
     niht_stable: int = _setting(10, "NIHT stops once its support is unchanged this many iterations, >= 1")
+    pursuit_patience: int = _setting(3, "subspace pursuit stops after this many iterations without a "
+                                        "lower objective, >= 1 (1: Dai & Milenkovic's rule)")
     floor_factor: float = _setting(1.5, "reached_floor: rel_error <= floor_factor * floor_rel_error, >= 1")
 
     def __post_init__(self) -> None:
@@ -297,7 +300,7 @@ class RecoveryConfig:
             check_cell(cell, f"cells[{i}]")
         check_real(self.noise, "noise", 0.0)
         for name in ("n_instances", "transition_instances", "batch_size", "n_iter", "stochastic_stable",
-                     "acdc_compressed", "niht_stable"):
+                     "acdc_compressed", "niht_stable", "pursuit_patience"):
             check_int(getattr(self, name), name, 1)
         check_int(self.first_seed, "first_seed", 0)
         check_int(self.acdc_steps, "acdc_steps", 20)

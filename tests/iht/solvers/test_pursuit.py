@@ -27,6 +27,17 @@ def test_every_recorded_iterate_decreases_f_and_is_the_fit_on_its_support():
     assert np.array_equal(result.support, objective.support_star)
 
 
+def test_patience_carries_subspace_pursuit_past_an_iteration_that_does_not_decrease_f():
+    # (128, 1024, 20), seed 1029: Dai & Milenkovic's rule quits on a support with wrong entries
+    objective = CompressedSensing(128, 1024, 20, noise=0.01, amplitudes="pm1", seed=1029)
+    quit_at_once = subspace_pursuit(objective, TopK(k=20))
+    assert not np.array_equal(quit_at_once.support, objective.support_star)
+    result = subspace_pursuit(objective, TopK(k=20), patience=3)
+    assert np.array_equal(result.support, objective.support_star)
+    assert np.all(np.diff(result.history.gap) < 0)  # the recorded iterates are the new lowest ones
+    np.testing.assert_array_equal(result.theta, objective.theta_star)
+
+
 def test_a_separable_objective_is_solved_in_one_merge():
     objective = DiagonalQuadratic(20, 3, seed=0)
     result = subspace_pursuit(objective, TopK(k=3))
@@ -38,6 +49,7 @@ def test_a_separable_objective_is_solved_in_one_merge():
     ({"projection": TopK(k=20)}, ValueError, r"k \(entries the projection keeps\) must be in "
                                              r"\[1, 19\]"),
     ({"projection": TopK(k=3), "n_iter": 0}, ValueError, r"n_iter must be in >= 1; got n_iter=0"),
+    ({"projection": TopK(k=3), "patience": 0}, ValueError, r"patience must be in >= 1; got patience=0"),
     ({"projection": TopK(k=3), "theta0": np.zeros(3)}, ValueError,
      r"theta0 must have shape \(20,\); got shape \(3,\)"),
 ])
