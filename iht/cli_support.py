@@ -25,15 +25,17 @@ machine's processes.
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from iht.validation import check_int
 
 __all__ = ["TRACEBACK_ENV", "UserError", "add_threads_argument", "available_cores", "check_output_folder",
-           "default_threads", "run_cli", "set_threads", "user_input"]
+           "default_threads", "literal_value", "parse_key_value", "run_cli", "set_threads", "user_input"]
 
 TRACEBACK_ENV = "ACDC_TRACEBACK"
 """Environment variable: ``1`` shows the traceback of user errors instead of one line."""
@@ -142,3 +144,27 @@ def set_threads(threads: int | None = None) -> int:
     if torch is not None:
         torch.set_num_threads(threads)
     return threads
+
+
+def literal_value(text: str) -> Any:
+    """``text`` as a Python literal if it parses as one (``0.9``, ``(0.8, 0.9)``, ``None``), else the
+    stripped string (``char``)."""
+    try:
+        return ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError):
+        return text.strip()
+
+
+def parse_key_value(text: str, example: str) -> tuple[str, Any]:
+    """``"KEY=VALUE"`` of a ``--set`` flag -> ``(KEY, VALUE)``, the value read by :func:`literal_value`.
+
+    ``example`` is a valid ``KEY=VALUE`` shown in the ``ValueError`` raised when ``text`` has no ``=``
+    or no key.
+
+    >>> parse_key_value("sparsities=(0.8, 0.9)", "epochs=30")
+    ('sparsities', (0.8, 0.9))
+    """
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ValueError(f"--set must be KEY=VALUE (e.g. {example}); got {text!r}")
+    return key.strip(), literal_value(value)

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 __all__ = [
     "as_int",
     "as_real",
     "check_choice",
+    "check_each",
     "check_fraction",
     "check_int",
     "check_known_names",
@@ -143,3 +144,15 @@ def check_known_names(names: Iterable[str], name: str, known: Collection[str]) -
         raise ValueError(f"{name} must be names from {_listing(known)}; got unknown name(s) {unknown} "
                          f"in {name}={list(names)}")
     return names
+
+
+def check_each(values: Iterable[Any], name: str, check: Callable[[Any, str], Any]) -> None:
+    """``check(value, name)`` for each of ``values`` (another check of this module); ``values`` must be a
+    non-empty sequence (``TypeError`` for a str or a non-iterable, ``ValueError`` when empty)."""
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be a sequence of values; got {values!r} ({type(values).__name__})")
+    values = tuple(values)
+    if not values:
+        raise ValueError(f"{name} must hold at least one value; got {name}=()")
+    for value in values:
+        check(value, name)

@@ -14,8 +14,15 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from iht.cli_support import add_threads_argument, check_output_folder, run_cli, set_threads, user_input
-from paper_experiments.common import DEFAULT_OUT, markdown_table, parse_override
+from iht.cli_support import (
+    add_threads_argument,
+    check_output_folder,
+    parse_key_value,
+    run_cli,
+    set_threads,
+    user_input,
+)
+from paper_experiments.common import DEFAULT_OUT, markdown_table
 from paper_experiments.registry import EXPERIMENTS, resolve
 
 ALL = "all"
@@ -68,7 +75,7 @@ def _run(args: argparse.Namespace) -> int:
     set_threads(args.threads)
     names = list(EXPERIMENTS) if args.name == ALL else [args.name]
     with user_input():
-        overrides = dict(parse_override(text) for text in args.overrides)
+        overrides = dict(parse_key_value(text, "epochs=30") for text in args.overrides)
         plan = []
         for experiment, config in (resolve(name, args.preset, args.seed, overrides) for name in names):
             out = DEFAULT_OUT / experiment.name if args.out is None else args.out

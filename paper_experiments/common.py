@@ -14,7 +14,6 @@ An experiment module holds a frozen config dataclass (a subclass of :class:`Expe
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import json
 import sys
@@ -106,22 +105,6 @@ class Experiment:
             changes["seed"] = seed
         return dataclasses.replace(config, **changes)
 
-
-def parse_override(text: str) -> tuple[str, Any]:
-    """``"key=value"`` -> ``(key, value)``; the value is a Python literal if it parses as one, else a string.
-
-    >>> parse_override("sparsities=(0.8, 0.9)")
-    ('sparsities', (0.8, 0.9))
-    >>> parse_override("level=char")
-    ('level', 'char')
-    """
-    key, sep, value = text.partition("=")
-    if not sep or not key.strip():
-        raise ValueError(f"--set takes KEY=VALUE (e.g. epochs=30); got {text!r}")
-    try:
-        return key.strip(), ast.literal_eval(value)
-    except (ValueError, SyntaxError):
-        return key.strip(), value
 
 
 def output_folder(out: str | Path) -> Path:

@@ -13,16 +13,15 @@ Overrides use dotted keys too: ``config.replace(**{"decoy.correlations": (0.6, 0
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from iht.cli_support import literal_value, parse_key_value
 from iht.theory.confidence import UCB_METHODS
 from iht.theory.families import FAMILIES, CPLGrid, DecoyGrid, WindowGrid
-from iht.theory.families.base import check_each
-from iht.validation import check_choice, check_int, check_positive, check_probability
+from iht.validation import check_choice, check_each, check_int, check_positive, check_probability
 
 
 def check_families(names: tuple[str, ...], name: str) -> None:
@@ -191,13 +190,6 @@ def config_value(config: VerifyConfig, key: str) -> Any:
     return value
 
 
-def _literal(text: str) -> Any:
-    """``text`` as a Python literal if it parses as one, else the stripped string."""
-    try:
-        return ast.literal_eval(text.strip())
-    except (ValueError, SyntaxError):
-        return text.strip()
-
 
 def parse_setting(text: str, config: VerifyConfig) -> tuple[str, Any]:
     """``"key=value"`` of ``--set`` → ``(key, value)`` for :meth:`VerifyConfig.replace`.
@@ -210,15 +202,12 @@ def parse_setting(text: str, config: VerifyConfig) -> tuple[str, Any]:
     >>> parse_setting("decoy.correlations=0.6,0.8", VerifyConfig())
     ('decoy.correlations', (0.6, 0.8))
     """
-    key, sep, raw = text.partition("=")
-    if not sep:
-        raise ValueError(f"--set must be KEY=VALUE (e.g. decoy.correlations=0.6,0.8); got {text!r}")
-    key = check_key(key.strip())
-    value = _literal(raw)
+    key, value = parse_key_value(text, "decoy.correlations=0.6,0.8")
+    key = check_key(key)
     current = config_value(config, key)
     if isinstance(current, tuple) and not dataclasses.is_dataclass(current):
         if isinstance(value, str):
-            value = tuple(_literal(part) for part in value.split(","))
+            value = tuple(literal_value(part) for part in value.split(","))
         value = tuple(value) if isinstance(value, (tuple, list)) else (value,)
         if current and isinstance(current[0], tuple) and value and not isinstance(value[0], (tuple, list)):
             value = (value,)

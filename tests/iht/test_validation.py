@@ -10,6 +10,7 @@ import pytest
 from iht import validation
 from iht.validation import (
     check_choice,
+    check_each,
     check_fraction,
     check_int,
     check_known_names,
@@ -31,6 +32,7 @@ CHECKS = {
     "check_sparsity": (lambda v: check_sparsity(v, "param"), 1.0),
     "check_choice": (lambda v: check_choice(v, "param", ("a", "b")), "c"),
     "check_known_names": (lambda v: check_known_names(v, "param", ("a", "b")), ["a", "c"]),
+    "check_each": (lambda v: check_each(v, "param", check_positive), [1.0, 0.0]),
 }
 
 
@@ -67,6 +69,8 @@ def test_out_of_range_is_a_value_error_in_the_grammar(name):
     (lambda: check_fraction(-0.1, "f"), r"f must be finite and >= 0.0 and <= 1.0; got f=-0.1"),
     (lambda: check_sparsity("0.5"), r"sparsity must be a real number in \[0, 1\); got '0.5' \(str\)"),
     (lambda: check_choice("x", "mode", {"b", "a"}), r"mode must be one of \['a', 'b'\]; got mode='x'"),
+    (lambda: check_each((), "sigmas", check_positive),
+     r"sigmas must hold at least one value; got sigmas=\(\)"),
     (lambda: check_known_names(["sgd"], "methods", ["acdc"]),
      r"methods must be names from \['acdc'\]; got unknown name\(s\) \['sgd'\] in methods=\['sgd'\]"),
 ])

@@ -2,8 +2,9 @@
 
 import pytest
 
+from iht.cli_support import parse_key_value
 from paper_experiments import cli
-from paper_experiments.common import fashion_mnist_missing, parse_override
+from paper_experiments.common import fashion_mnist_missing
 from paper_experiments.registry import EXPERIMENTS, get_experiment, resolve
 
 
@@ -58,10 +59,10 @@ def test_overrides_and_seed_apply():
 
 
 def test_override_parsing():
-    assert parse_override("sparsities=(0.8, 0.9)") == ("sparsities", (0.8, 0.9))
-    assert parse_override("level=word") == ("level", "word")
-    with pytest.raises(ValueError, match=r"--set takes KEY=VALUE \(e.g. epochs=30\); got 'epochs'"):
-        parse_override("epochs")
+    assert parse_key_value("sparsities=(0.8, 0.9)", "epochs=30") == ("sparsities", (0.8, 0.9))
+    assert parse_key_value("level=word", "epochs=30") == ("level", "word")
+    with pytest.raises(ValueError, match=r"--set must be KEY=VALUE \(e.g. epochs=30\); got 'epochs'"):
+        parse_key_value("epochs", "epochs=30")
 
 
 @pytest.mark.parametrize(("argv", "message"), [
@@ -69,7 +70,7 @@ def test_override_parsing():
     (["run", "theory", "--quick", "--set", "bogus=1"], "unknown config key(s) ['bogus']"),
     (["run", "figure2b", "--quick", "--set", "sparsities=(0.9, 1.0)"],
      "sparsities must be in [0, 1) (fraction of zeros); got sparsities=1.0"),
-    (["run", "theory", "--quick", "--set", "epochs"], "--set takes KEY=VALUE"),
+    (["run", "theory", "--quick", "--set", "epochs"], "--set must be KEY=VALUE (e.g. epochs=30)"),
     (["run", "figure1", "--quick", "--set", "epochs=-1"], "epochs must be in >= 1; got epochs=-1"),
     (["run", "table1", "--quick", "--set", "lr=0"], "lr must be finite and > 0.0; got lr=0"),
 ])

@@ -10,7 +10,6 @@ and one line in the registry; its knobs become overridable (presets, ``--set``) 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -43,15 +42,6 @@ class GridPoint:
         """``k/k*``."""
         return self.k / self.k_star
 
-
-def check_each(values: Iterable[Any], name: str, check: Callable[[Any, str], Any]) -> None:
-    """``check(value, name)`` for each of ``values`` (an :mod:`iht.validation` check), which must hold at
-    least one value."""
-    values = tuple(values)
-    if not values:
-        raise ValueError(f"{name} must hold at least one value; got {name}=()")
-    for value in values:
-        check(value, name)
 
 
 #: What :meth:`Family.points` returns: the points laid out, and a sentence per point that does not exist.

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from iht.objectives import CPLQuadratic
-from iht.theory.families.base import GridPoint, Points, check_each
-from iht.validation import check_choice, check_int, check_nonnegative, check_positive
+from iht.theory.families.base import GridPoint, Points
+from iht.validation import check_choice, check_each, check_int, check_nonnegative, check_positive
 
 if TYPE_CHECKING:
     from iht.theory.config import VerifyConfig

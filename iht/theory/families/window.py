@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from iht.objectives import CPLQuadratic
-from iht.theory.families.base import GridPoint, Points, check_each
+from iht.theory.families.base import GridPoint, Points
 from iht.theory.families.cpl import CPLInstance
-from iht.validation import check_int, check_nonnegative
+from iht.validation import check_each, check_int, check_nonnegative
 
 if TYPE_CHECKING:
     from iht.theory.config import VerifyConfig
