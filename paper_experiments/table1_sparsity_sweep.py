@@ -11,7 +11,9 @@ dense, as the paper's high-sparsity follow-up does ("we additionally trained AC/
 without pruning the first and last layers", Section 4), and ERK per-layer densities instead of one global
 threshold. Global magnitude top-k can empty whole layers at 98% (the controller then warns with
 :class:`~acdc.controller.LayerCollapseWarning`); on ResNet20 keeping the first and last layer dense does
-not prevent it, ERK does (measured: ``paper_experiments/results/README.md``).
+not prevent it, ERK does (measured: ``paper_experiments/results/README.md``). The trigger is output
+channels emptied before batch norm (:mod:`paper_experiments.collapse_diagnosis`); the variant
+``acdc-channel-floor`` keeps one weight per output channel (:class:`acdc.remedies.ChannelFloor`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ COLUMNS = {"final_acc": "top-1 sparse", "finetuned_dense_acc": "top-1 dense-fine
 ACDC_VARIANTS: dict[str, dict[str, Any]] = {
     "acdc-keep-first-last": {"exclude": ("conv1", "fc")},
     "acdc-erk": {"projection": "erk"},
+    "acdc-channel-floor": {"min_channel_weights": 1},
 }
 """AC/DC variants run at ``Config.variant_sparsities``: name -> further ``TrainConfig`` fields."""
 
@@ -67,7 +70,7 @@ class Config(ImageRecipe):
 PRESETS = {
     "quick": Config(**QUICK_IMAGES, sparsities=(0.9,), acdc_variants=("acdc-erk",), variant_sparsities=(0.9,),
                     seeds=1),
-    # 21 runs per seed × 3 seeds, 5k images, 20 epochs (+3 fine-tune for AC/DC): 52k steps
+    # 23 runs per seed × 3 seeds, 5k images, 20 epochs (+3 fine-tune for AC/DC): 59k steps
     "full": Config(subset=5_000, epochs=20, update_interval=40),
 }
 
