@@ -27,10 +27,12 @@ from iht.validation import check_int, check_real
 @dataclass(frozen=True)
 class SampledFunction:
     """One draw ``f_ξ`` of a stochastic oracle: ``value(θ)`` and ``gradient(θ)`` with ``E f_ξ = f``
-    up to a constant and ``E ∇f_ξ = ∇f``."""
+    up to a constant and ``E ∇f_ξ = ∇f``; ``both(θ)``, when given, returns ``(value(θ), gradient(θ))``
+    from one evaluation (:func:`iht.solvers.common.value_and_gradient`)."""
 
     value: Callable[[np.ndarray], float]
     gradient: Callable[[np.ndarray], np.ndarray]
+    both: Callable[[np.ndarray], tuple[float, np.ndarray]] | None = None
 
 
 @dataclass(frozen=True)

@@ -57,22 +57,32 @@ class RowObjective(Objective):
         return self.features.T @ self._dloss(self.features @ theta, self.targets) / self.n_samples
 
     def batch(self, rows: np.ndarray) -> tuple[Callable[[np.ndarray], float],
-                                               Callable[[np.ndarray], np.ndarray]]:
-        """``(value, gradient)`` of the mean loss of the rows ``rows`` (integer indices).
+                                               Callable[[np.ndarray], np.ndarray],
+                                               Callable[[np.ndarray], tuple[float, np.ndarray]]]:
+        """``(value, gradient, value_and_gradient)`` of the mean loss of the rows ``rows`` (integer
+        indices).
 
-        The rows are gathered once, so a line search can evaluate the same batch several times.
-        The two functions do not check ``θ`` (solvers call them with their own finite iterates);
+        The rows are gathered once, so a line search can evaluate the same batch several times;
+        ``value_and_gradient`` computes both from one product ``x_B θ`` (the line search needs the
+        value at the point whose gradient it steps along), with the same floats as the two calls.
+        The functions do not check ``θ`` (solvers call them with their own finite iterates);
         :meth:`batch_value` and :meth:`batch_gradient` do.
         """
-        x, y = self.features[rows], self.targets[rows]
+        x, y = self.features.take(rows, axis=0), self.targets[rows]
+        size = len(y)
 
+        # np.add.reduce(·) / size is np.mean's own arithmetic, without its dispatch (same floats)
         def value(theta: np.ndarray) -> float:
-            return float(np.mean(self._loss(x @ theta, y)))
+            return float(np.add.reduce(self._loss(x @ theta, y))) / size
 
         def gradient(theta: np.ndarray) -> np.ndarray:
-            return x.T @ self._dloss(x @ theta, y) / len(y)
+            return x.T @ self._dloss(x @ theta, y) / size
 
-        return value, gradient
+        def value_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            z = x @ theta
+            return float(np.add.reduce(self._loss(z, y))) / size, x.T @ self._dloss(z, y) / size
+
+        return value, gradient, value_and_gradient
 
     def batch_value(self, theta: np.ndarray, rows: np.ndarray) -> float:
         """Mean loss of the rows ``rows`` (integer indices)."""

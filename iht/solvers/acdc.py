@@ -44,6 +44,7 @@ from iht.solvers.common import (
     resolve_oracle_step,
     smoothness_level,
     step_guard,
+    value_and_gradient,
 )
 from iht.solvers.iht import check_oracle
 from iht.solvers.result import ACDCIHTResult
@@ -64,11 +65,11 @@ class _StepRule:
 
     def update(self, t: int, sampled: Any, theta: np.ndarray, project: Any) -> np.ndarray:
         """``θ − ηg`` at iteration ``t`` (``η`` from the line search if any), checked."""
-        gradient = sampled.gradient(theta)
         if self.search is None:
-            update = theta - self.step * gradient
+            update = theta - self.step * sampled.gradient(theta)
         else:
-            update, _ = self.search(sampled, theta, gradient, project)
+            value, gradient = value_and_gradient(sampled, theta)
+            update, _ = self.search(sampled, theta, gradient, project, value)
             self.step = self.search.step
         self.guard.check(t, update, self.step)
         return update

@@ -260,10 +260,12 @@ class LineSearch:
         self.step, self.growth, self.half_reach = step, growth, 0.5 * reach
 
     def __call__(self, sampled: Any, theta: np.ndarray, gradient: np.ndarray,
-                 project: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """``(update, θ⁺)`` with the accepted step stored in ``self.step``."""
+                 project: Callable[[np.ndarray], np.ndarray],
+                 value: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(update, θ⁺)`` with the accepted step stored in ``self.step``; ``value``: ``f_ξ(θ)``
+        if the caller has it (:func:`value_and_gradient`)."""
         step = self.step * self.growth
-        value = sampled.value(theta)
+        value = sampled.value(theta) if value is None else value
         for _ in range(MAX_BACKTRACKS):
             update = theta - step * gradient
             new = project(update)
@@ -273,6 +275,14 @@ class LineSearch:
             step *= 0.5
         self.step = step
         return update, new
+
+
+def value_and_gradient(sampled: Any, theta: np.ndarray) -> tuple[float, np.ndarray]:
+    """``(f_ξ(θ), ∇f_ξ(θ))`` of a draw, the start of a line search: from one evaluation when the
+    draw offers it (``sampled.both``, e.g. a minibatch: one product ``x_B θ`` instead of two), else
+    ``value`` and ``gradient`` (an oracle of one's own)."""
+    both = getattr(sampled, "both", None)
+    return both(theta) if both is not None else (sampled.value(theta), sampled.gradient(theta))
 
 
 def oracle_line_search(oracle: Any, step: float) -> LineSearch:

@@ -22,6 +22,7 @@ from iht.solvers.common import (
     resolve_tol,
     smoothness_level,
     step_guard,
+    value_and_gradient,
 )
 from iht.solvers.result import IHTResult
 from iht.validation import check_int
@@ -75,13 +76,13 @@ def _thresholding(solver: str, objective: Any, oracle: Any, rng: np.random.Gener
     best = _BestFit(objective) if refit else None
     for t in range(1, n_iter + 1):
         sampled = oracle.sample(rng)
-        gradient = sampled.gradient(theta)
         if search is None:
-            update = theta - step * gradient
+            update = theta - step * sampled.gradient(theta)
             guard.check(t, update, step)
             new = project(update)
         else:
-            update, new = search(sampled, theta, gradient, project)
+            value, gradient = value_and_gradient(sampled, theta)
+            update, new = search(sampled, theta, gradient, project, value)
             step = search.step
             guard.check(t, update, step)
         new_support = new != 0.0

@@ -68,6 +68,18 @@ def test_a_sample_draws_what_a_call_draws_and_differentiates_its_value(make):
     np.testing.assert_allclose(sampled.gradient(theta), numeric, rtol=1e-6, atol=1e-8)
 
 
+def test_a_minibatch_draw_gives_value_and_gradient_from_one_product_with_the_same_floats():
+    """The line search starts from ``both(θ)``: it must be exactly ``(value(θ), gradient(θ))``."""
+    objective = CompressedSensing(40, 12, 3, noise=0.1, seed=2)
+    sampled = MinibatchOracle(objective, 9).sample(np.random.default_rng(3))
+    theta = np.random.default_rng(4).standard_normal(12)
+    value, gradient = sampled.both(theta)
+    assert value == sampled.value(theta)
+    np.testing.assert_array_equal(gradient, sampled.gradient(theta))
+    rows = np.random.default_rng(3).choice(40, size=9, replace=False)
+    assert value == pytest.approx(objective.batch_value(theta, rows), rel=1e-15)
+
+
 def test_minibatch_smoothness_interpolates_between_one_row_and_the_full_batch():
     """Gower et al. (2019): L_n = β_t (the full loss), L_1 = L_max (one row), decreasing in B."""
     objective = CompressedSensing(30, 10, 2, seed=0)
