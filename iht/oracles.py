@@ -27,12 +27,16 @@ from iht.validation import check_int, check_real
 @dataclass(frozen=True)
 class SampledFunction:
     """One draw ``f_ξ`` of a stochastic oracle: ``value(θ)`` and ``gradient(θ)`` with ``E f_ξ = f``
-    up to a constant and ``E ∇f_ξ = ∇f``; ``both(θ)``, when given, returns ``(value(θ), gradient(θ))``
-    from one evaluation (:func:`iht.solvers.common.value_and_gradient`)."""
+    up to a constant and ``E ∇f_ξ = ∇f``.
+
+    A draw may offer two more methods, which the solvers use when present: ``both(θ)``, the pair
+    ``(value(θ), gradient(θ))`` from one evaluation (:func:`iht.solvers.common.value_and_gradient`),
+    and ``restrict(columns)``, the draw as a function of the coordinates ``columns`` only, the
+    others held at 0 (the minibatch draw :class:`~iht.objectives.linear_models.RowBatch` has both).
+    """
 
     value: Callable[[np.ndarray], float]
     gradient: Callable[[np.ndarray], np.ndarray]
-    both: Callable[[np.ndarray], tuple[float, np.ndarray]] | None = None
 
 
 @dataclass(frozen=True)
@@ -108,10 +112,12 @@ class MinibatchOracle:
     def __call__(self, theta: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return self.sample(rng).gradient(theta)
 
-    def sample(self, rng: np.random.Generator) -> SampledFunction:
-        """The mean loss of ``batch_size`` rows drawn without replacement, and its gradient."""
+    def sample(self, rng: np.random.Generator) -> Any:
+        """The mean loss of ``batch_size`` rows drawn without replacement
+        (:class:`~iht.objectives.linear_models.RowBatch`: ``value``, ``gradient``, ``both`` and
+        ``restrict``)."""
         rows = rng.choice(self.objective.n_samples, size=self.batch_size, replace=False)
-        return SampledFunction(*self.objective.batch(rows))
+        return self.objective.batch(rows)
 
     def smoothness(self, t: int, rng: np.random.Generator | int | None = None) -> float:
         """Expected ``t``-restricted smoothness ``L_B`` of the minibatch loss ``f_B``.

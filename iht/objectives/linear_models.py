@@ -12,7 +12,7 @@ Rows give unbiased minibatch gradients (``batch_gradient``) and per-row gradient
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from functools import cached_property
 
 import numpy as np
 from scipy.special import expit
@@ -56,41 +56,17 @@ class RowObjective(Objective):
     def _gradient(self, theta: np.ndarray) -> np.ndarray:
         return self.features.T @ self._dloss(self.features @ theta, self.targets) / self.n_samples
 
-    def batch(self, rows: np.ndarray) -> tuple[Callable[[np.ndarray], float],
-                                               Callable[[np.ndarray], np.ndarray],
-                                               Callable[[np.ndarray], tuple[float, np.ndarray]]]:
-        """``(value, gradient, value_and_gradient)`` of the mean loss of the rows ``rows`` (integer
-        indices).
-
-        The rows are gathered once, so a line search can evaluate the same batch several times;
-        ``value_and_gradient`` computes both from one product ``x_B θ`` (the line search needs the
-        value at the point whose gradient it steps along), with the same floats as the two calls.
-        The functions do not check ``θ`` (solvers call them with their own finite iterates);
-        :meth:`batch_value` and :meth:`batch_gradient` do.
-        """
-        x, y = self.features.take(rows, axis=0), self.targets[rows]
-        size = len(y)
-
-        # np.add.reduce(·) / size is np.mean's own arithmetic, without its dispatch (same floats)
-        def value(theta: np.ndarray) -> float:
-            return float(np.add.reduce(self._loss(x @ theta, y))) / size
-
-        def gradient(theta: np.ndarray) -> np.ndarray:
-            return x.T @ self._dloss(x @ theta, y) / size
-
-        def value_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            z = x @ theta
-            return float(np.add.reduce(self._loss(z, y))) / size, x.T @ self._dloss(z, y) / size
-
-        return value, gradient, value_and_gradient
+    def batch(self, rows: np.ndarray) -> RowBatch:
+        """The mean loss of the rows ``rows`` (integer indices) as a :class:`RowBatch`."""
+        return RowBatch(self, rows)
 
     def batch_value(self, theta: np.ndarray, rows: np.ndarray) -> float:
         """Mean loss of the rows ``rows`` (integer indices)."""
-        return self.batch(rows)[0](self.check_theta(theta))
+        return self.batch(rows).value(self.check_theta(theta))
 
     def batch_gradient(self, theta: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Mean gradient of the rows ``rows`` (integer indices), shape (N,)."""
-        return self.batch(rows)[1](self.check_theta(theta))
+        return self.batch(rows).gradient(self.check_theta(theta))
 
     def row_gradients(self, theta: np.ndarray) -> np.ndarray:
         """Gradient of every row's loss, shape (n, N); their mean is ``∇f(θ)``."""
@@ -141,6 +117,62 @@ class RowObjective(Objective):
         theta = np.zeros(self.dim)
         theta[columns] = w
         return theta
+
+
+class RowBatch:
+    """``f_B(θ) = (1/|B|) Σ_{i∈B} ℓ(x_iᵀθ, y_i)``, the mean loss of some rows of a
+    :class:`RowObjective`, optionally as a function of the coordinates ``columns`` only.
+
+    The rows are gathered once, on first use, so a line search can evaluate the same batch several
+    times; :meth:`both` computes the value and the gradient from one product ``x_B θ`` (a line
+    search needs the value at the point whose gradient it steps along), with the same floats as
+    :meth:`value` and :meth:`gradient`. :meth:`restrict` is the same function of the coordinates
+    ``θ_S`` of a support ``S``, the others held at 0: a step that keeps a support (a compressed
+    phase of AC/DC) then gathers and multiplies ``|B| × |S|`` entries instead of ``|B| × N``. It
+    equals the function on ``N``-vectors up to the order of the floating-point sums. The methods do
+    not check ``θ`` (solvers call them with their own finite iterates); :meth:`RowObjective.batch_value`
+    and :meth:`RowObjective.batch_gradient` do.
+
+    Parameters
+    ----------
+    objective : RowObjective
+    rows : ndarray of int
+        ``B``, the rows.
+    columns : ndarray of int, optional
+        ``S``: ``θ`` is then the vector of the coordinates ``S`` (all ``N`` by default).
+    """
+
+    def __init__(self, objective: RowObjective, rows: np.ndarray, columns: np.ndarray | None = None):
+        self.objective, self.rows, self.columns = objective, rows, columns
+        self.targets = objective.targets[rows]
+
+    @cached_property
+    def features(self) -> np.ndarray:
+        """``x_B`` (restricted to ``columns``), gathered on first use."""
+        data = self.objective.features
+        return data.take(self.rows, axis=0) if self.columns is None else data[np.ix_(self.rows, self.columns)]
+
+    def _mean_loss(self, z: np.ndarray) -> float:
+        # np.mean's own arithmetic (np.add.reduce, then the division), without its dispatch
+        return float(np.add.reduce(self.objective._loss(z, self.targets))) / len(self.targets)
+
+    def value(self, theta: np.ndarray) -> float:
+        """``f_B(θ)``."""
+        return self._mean_loss(self.features @ theta)
+
+    def gradient(self, theta: np.ndarray) -> np.ndarray:
+        """``∇f_B(θ)``."""
+        return self.both(theta)[1]
+
+    def both(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """``(f_B(θ), ∇f_B(θ))`` from one product ``x_B θ``."""
+        x = self.features
+        z = x @ theta
+        return self._mean_loss(z), x.T @ self.objective._dloss(z, self.targets) / len(self.targets)
+
+    def restrict(self, columns: np.ndarray) -> RowBatch:
+        """The same rows as a function of the coordinates ``columns`` (integer indices into ``N``)."""
+        return RowBatch(self.objective, self.rows, columns)
 
 
 class CompressedSensing(RowObjective):

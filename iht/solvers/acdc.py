@@ -86,7 +86,10 @@ def acdc_iht(objective: Any, oracle: Any, projection: Any, *,
     objective
         An :mod:`iht.objectives` objective.
     oracle
-        A gradient oracle (:mod:`iht.oracles`) built on ``objective``.
+        A gradient oracle (:mod:`iht.oracles`) built on ``objective``. When its draws offer
+        ``restrict`` (a minibatch), a compressed step evaluates the draw on the ``k`` coordinates of
+        its support only, the others being held at 0: the same step up to the order of the
+        floating-point sums, at ``|B| × k`` instead of ``|B| × N`` products.
     projection : iht.projection.Projection
         The compression operator (``TopK(k=...)`` is ``T_k``).
     schedule : iht.schedule.Schedule
@@ -171,9 +174,17 @@ def acdc_iht(objective: Any, oracle: Any, projection: Any, *,
                 return np.where(searched["mask"], update, 0.0)
             return np.where(mask, update, 0.0)
 
+        columns = None if dense else np.flatnonzero(mask)
         for t in range(span.start + 1, span.stop + 1):
-            update = rule.update(t, oracle.sample(rng), theta, checked)
-            theta = update if dense else np.where(mask, update, 0.0)
+            sampled = oracle.sample(rng)
+            if columns is not None and hasattr(sampled, "restrict"):
+                # a compressed step moves θ_S only: the draw as a function of θ_S (|B| × k products)
+                moved = rule.update(t, sampled.restrict(columns), theta[columns], _unchanged)
+                theta = np.zeros(objective.dim)
+                theta[columns] = moved
+            else:
+                update = rule.update(t, sampled, theta, checked)
+                theta = update if dense else np.where(mask, update, 0.0)
             # a compressed phase keeps the support of its mask: no comparison of supports needed
             recorder.record(theta, rule.step, None if dense else mask)
             if mean is not None:
@@ -181,6 +192,12 @@ def acdc_iht(objective: Any, oracle: Any, projection: Any, *,
     final = theta if mean is None else mean.mean
     return ACDCIHTResult(final, mask.copy(), recorder.count, recorder.history(phase_of_step),
                          theta_dense)
+
+
+def _unchanged(vector: np.ndarray) -> np.ndarray:
+    """The projection of a step on the support ``S`` of a compressed phase, in the coordinates of
+    ``S``: none."""
+    return vector
 
 
 def _step_kind(span: PhaseSpan) -> str:

@@ -279,7 +279,8 @@ class LineSearch:
 
 def value_and_gradient(sampled: Any, theta: np.ndarray) -> tuple[float, np.ndarray]:
     """``(f_ξ(θ), ∇f_ξ(θ))`` of a draw, the start of a line search: from one evaluation when the
-    draw offers it (``sampled.both``, e.g. a minibatch: one product ``x_B θ`` instead of two), else
+    draw offers it (``sampled.both``, e.g. a minibatch, :class:`~iht.objectives.linear_models.RowBatch`:
+    one product ``x_B θ`` instead of two), else
     ``value`` and ``gradient`` (an oracle of one's own)."""
     both = getattr(sampled, "both", None)
     return both(theta) if both is not None else (sampled.value(theta), sampled.gradient(theta))

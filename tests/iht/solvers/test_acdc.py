@@ -1,11 +1,12 @@
 """acdc_iht follows Algorithm 1 of Peste et al. (2021) with exact schedule boundaries."""
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from iht.objectives import DiagonalQuadratic
-from iht.oracles import GaussianNoiseOracle
+from iht.objectives import CompressedSensing, DiagonalQuadratic
+from iht.oracles import GaussianNoiseOracle, MinibatchOracle, SampledFunction
 from iht.projection import TopK, hard_threshold
 from iht.schedule import Phase, Schedule, alternating_schedule, paper_schedule
 from iht.solvers import acdc_iht
@@ -67,3 +68,38 @@ def test_acdc_reaches_theta_star_without_noise():
     noiseless = GaussianNoiseOracle(OBJECTIVE, 0.0)
     result = acdc_iht(OBJECTIVE, noiseless, TopK(k=2), schedule=alternating_schedule(5, 40, 5, 4, 5, 40))
     np.testing.assert_allclose(result.theta, OBJECTIVE.theta_star, atol=1e-10)
+
+
+def test_compressed_steps_on_the_support_only_make_the_same_run_as_on_all_coordinates():
+    """A minibatch draw restricted to the support (``RowBatch.restrict``) is the same function of
+    ``θ_S``: AC/DC-IHT with it and with a draw that offers neither ``restrict`` nor ``both`` visits
+    the same supports and ends at the same point up to the order of the floating-point sums."""
+    objective = CompressedSensing(48, 96, 4, noise=0.01, amplitudes="pm1", seed=3)
+    oracle = MinibatchOracle(objective, 16)
+
+    class Plain:
+        """The same oracle, its draws seen only through ``value`` and ``gradient``."""
+
+        def __getattr__(self, name):
+            return getattr(oracle, name)
+
+        def sample(self, rng):
+            drawn = oracle.sample(rng)
+            return SampledFunction(drawn.value, drawn.gradient)
+
+    runs = [acdc_iht(objective, o, TopK(k=4), schedule=alternating_schedule(1, 2, 1, 20, 1, 10),
+                     line_search=True, average=True, history=0) for o in (oracle, Plain())]
+    np.testing.assert_array_equal(runs[0].support, runs[1].support)
+    np.testing.assert_allclose(runs[0].theta, runs[1].theta, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(runs[0].history.step_sizes, runs[1].history.step_sizes)
+
+
+def test_a_restricted_minibatch_is_the_function_of_the_support_coordinates():
+    objective = CompressedSensing(30, 20, 3, noise=0.1, seed=1)
+    rows, columns = np.array([2, 7, 11, 19]), np.array([1, 5, 6])
+    theta = np.zeros(20)
+    theta[columns] = [0.5, -1.0, 2.0]
+    full, restricted = objective.batch(rows), objective.batch(rows).restrict(columns)
+    assert restricted.value(theta[columns]) == pytest.approx(full.value(theta), rel=1e-14)
+    np.testing.assert_allclose(restricted.gradient(theta[columns]), full.gradient(theta)[columns],
+                               rtol=1e-13)
