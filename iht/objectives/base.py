@@ -94,6 +94,14 @@ class Objective(ABC):
         """``∇²f(θ) v``, shape (N,)."""
         return self._hessian_vector(self.check_theta(theta), self.check_theta(v, "v"))
 
+    def hessian_on_support(self, theta: np.ndarray, support: np.ndarray) -> np.ndarray:
+        """The principal block ``[∇²f(θ)]_{S,S}`` of the coordinates in ``support``, shape (|S|, |S|)."""
+        columns = np.flatnonzero(self.check_support(support))
+        return self._hessian_block(self.check_theta(theta), columns)
+
+    def _hessian_block(self, theta: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        return self._hessian(theta)[np.ix_(columns, columns)]
+
     def check_support(self, support: np.ndarray) -> np.ndarray:
         """``support`` after checking it is a boolean numpy vector of shape ``(N,)``."""
         if not isinstance(support, np.ndarray) or support.dtype != np.bool_:

@@ -77,6 +77,10 @@ class RowObjective(Objective):
         weights = self._d2loss(self.features @ theta, self.targets)
         return (self.features.T * weights) @ self.features / self.n_samples
 
+    def _hessian_block(self, theta: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        x = self.features[:, columns]
+        return (x.T * self._d2loss(self.features @ theta, self.targets)) @ x / self.n_samples
+
     def _hessian_vector(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
         weights = self._d2loss(self.features @ theta, self.targets)
         return self.features.T @ (weights * (self.features @ v)) / self.n_samples

@@ -37,6 +37,15 @@ def test_hessian_matches_finite_differences_of_the_gradient(family):
 
 
 @pytest.mark.parametrize("family", FAMILIES)
+def test_hessian_on_support_is_the_principal_block_of_the_hessian(family):
+    objective = FAMILIES[family](5)
+    theta = np.random.default_rng(6).standard_normal(objective.dim)
+    support = np.random.default_rng(7).random(objective.dim) < 0.5
+    np.testing.assert_allclose(objective.hessian_on_support(theta, support),
+                               objective.hessian(theta)[np.ix_(support, support)], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
 def test_theta_star_is_k_star_sparse_and_stationary_on_its_support(family):
     objective = FAMILIES[family](7)
     assert np.count_nonzero(objective.theta_star) == objective.k_star
