@@ -153,8 +153,9 @@ class RowBatch:
     @cached_property
     def features(self) -> np.ndarray:
         """``x_B`` (restricted to ``columns``), gathered on first use."""
-        data = self.objective.features
-        return data.take(self.rows, axis=0) if self.columns is None else data[np.ix_(self.rows, self.columns)]
+        data = self.objective.features if self.columns is None else self.objective.features.take(
+            self.columns, axis=1)
+        return data.take(self.rows, axis=0)
 
     def _mean_loss(self, z: np.ndarray) -> float:
         # np.mean's own arithmetic (np.add.reduce, then the division), without its dispatch
