@@ -244,7 +244,7 @@ def _solver_list() -> tuple[Solver, ...]:
 
     return (
         Solver("niht", "NIHT with conjugate directions (CGIHT), stable support + least squares",
-               lambda o, k, c: niht(o, k, n_iter=500, tol=1e-12, stable=c.niht_stable, conjugate=True,
+               lambda o, k, c: niht(o, TopK(k=k), n_iter=500, tol=1e-12, stable=c.niht_stable, conjugate=True,
                                     history=0).theta),
         Solver("htp", "HTP (unit step)",
                lambda o, k, c: htp(o, TopK(k=k), step=_unit_step(o), history=0).theta),

@@ -22,8 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from iht.projection import hard_threshold, topk_mask
-from iht.solvers.common import DivergenceGuard, HistoryRecorder, initial_point, resolve_tol
+from iht.solvers.common import DivergenceGuard, HistoryRecorder, initial_point, kept_count, resolve_tol
 from iht.solvers.result import IHTResult
 from iht.validation import check_int, check_real
 
@@ -54,25 +53,26 @@ def _conjugation(objective: Any, theta: np.ndarray, restricted: np.ndarray, prev
 
 
 def _step(guard: DivergenceGuard, t: int, theta: np.ndarray, mu: float, direction: np.ndarray,
-          k: int) -> np.ndarray:
-    """``H_k(θ + μ d)`` after checking ``θ + μ d`` with ``guard``."""
+          projection: Any) -> np.ndarray:
+    """``P(θ + μ d)`` (``H_k`` for ``TopK(k=k)``) after checking ``θ + μ d`` with ``guard``."""
     candidate = theta + mu * direction
     guard.check(t, candidate, mu)
-    return hard_threshold(candidate, k)
+    return np.where(projection.mask(candidate), candidate, 0.0)
 
 
-def niht(objective: Any, k: int, *, n_iter: int = 500, theta0: np.ndarray | None = None,
+def niht(objective: Any, projection: Any, *, n_iter: int = 500, theta0: np.ndarray | None = None,
          tol: float | None = None, kappa: float = 2.0, c: float = 0.01,
          stable: int | None = None, conjugate: bool = False, history: int = 1) -> IHTResult:
-    """Normalised IHT with sparsity ``k`` and the adaptive step of Blumensath & Davies (2010), or
-    with conjugate directions (CGIHT, Blanchard, Tanner & Wei 2015).
+    """Normalised IHT with support selection by ``projection`` and the adaptive step of Blumensath &
+    Davies (2010), or with conjugate directions (CGIHT, Blanchard, Tanner & Wei 2015).
 
     Parameters
     ----------
     objective
         An :mod:`iht.objectives` objective (uses ``hessian_vector`` for the step).
-    k : int
-        Kept entries, ``1 <= k < N``.
+    projection : iht.projection.Projection
+        Selects the support, ``TopK(k=k)`` for the paper's ``H_k``; keeps between 1 and ``N − 1``
+        entries, as for every other solver.
     n_iter : int
         Iteration budget, ``>= 1``.
     theta0 : ndarray, shape (N,), optional
@@ -115,7 +115,7 @@ def niht(objective: Any, k: int, *, n_iter: int = 500, theta0: np.ndarray | None
     for compressed sensing and matrix completion", Information and Inference 4(4) (2015),
     Algorithm 1.
     """
-    k = check_int(k, "k", 1, objective.dim - 1)
+    kept_count(projection, objective.dim)
     n_iter = check_int(n_iter, "n_iter", 1)
     c = check_real(c, "c", 0.0, 1.0, strict=True, strict_high=True)
     kappa = check_real(kappa, "kappa", 1.0 / (1.0 - c), strict=True)
@@ -129,7 +129,7 @@ def niht(objective: Any, k: int, *, n_iter: int = 500, theta0: np.ndarray | None
 
     for t in range(1, n_iter + 1):
         residual = -objective.gradient(theta)
-        support = theta != 0.0 if np.any(theta) else topk_mask(residual, k)
+        support = theta != 0.0 if np.any(theta) else projection.mask(residual)
         restricted = np.where(support, residual, 0.0)
         if not np.any(residual):
             break  # stationary: θ_{t+1} = θ_t for every step
@@ -143,7 +143,7 @@ def niht(objective: Any, k: int, *, n_iter: int = 500, theta0: np.ndarray | None
         # the full direction instead; NIHT's safeguard below still applies if the support changes.
         mu = (_curvature_step(objective, theta, on_support, restricted) if np.any(on_support)
               else _curvature_step(objective, theta, direction))
-        new = _step(guard, t, theta, mu, direction, k)
+        new = _step(guard, t, theta, mu, direction, projection)
         for _ in range(0 if conjugate else MAX_SHRINK):
             if np.array_equal(new != 0.0, support):
                 break
@@ -151,7 +151,7 @@ def niht(objective: Any, k: int, *, n_iter: int = 500, theta0: np.ndarray | None
             if mu <= omega:
                 break
             mu /= kappa * (1.0 - c)
-            new = _step(guard, t, theta, mu, direction, k)
+            new = _step(guard, t, theta, mu, direction, projection)
         recorder.record(new, mu)
         unchanged = unchanged + 1 if np.array_equal(new != 0.0, theta != 0.0) else 0
         moved = float(np.linalg.norm(new - theta))

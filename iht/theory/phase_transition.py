@@ -23,6 +23,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from iht.objectives import CompressedSensing
+from iht.projection import TopK
 from iht.solvers import niht
 from iht.theory.config import VerifyConfig
 
@@ -66,7 +67,7 @@ def run_phase_transition(config: VerifyConfig, progress: bool = True) -> pd.Data
                                           amplitudes="pm1", seed=seed)
             try:
                 with np.errstate(invalid="ignore"):  # the 0/0 step surfaces as the ValueError below
-                    result = niht(objective, k_star, n_iter=grid.iterations)
+                    result = niht(objective, TopK(k=k_star), n_iter=grid.iterations)
             except ValueError as error:
                 errors.append(f"seed {seed}: {error}")
                 continue

@@ -36,7 +36,7 @@ def test_solvers_name_bad_input(solve):
 @pytest.mark.parametrize("solve", [
     lambda n: iht(OBJECTIVE, TopK(k=3), n_iter=n),
     lambda n: stochastic_iht(OBJECTIVE, GaussianNoiseOracle(OBJECTIVE, 0.1), TopK(k=3), n_iter=n),
-    lambda n: niht(OBJECTIVE, 3, n_iter=n),
+    lambda n: niht(OBJECTIVE, TopK(k=3), n_iter=n),
     lambda n: htp(OBJECTIVE, TopK(k=3), n_iter=n),
 ])
 def test_n_iter_below_one(solve):
@@ -45,8 +45,9 @@ def test_n_iter_below_one(solve):
 
 
 def test_niht_k_at_least_n():
-    with pytest.raises(ValueError, match=r"k must be in \[1, 11\]; got k=12"):
-        niht(OBJECTIVE, 12)
+    with pytest.raises(ValueError, match=r"k \(entries the projection keeps\) must be in \[1, 11\]; "
+                                         r"got .*=12"):
+        niht(OBJECTIVE, TopK(k=12))
 
 
 def test_negative_sigma2():

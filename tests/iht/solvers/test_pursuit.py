@@ -14,7 +14,7 @@ EDGE = CompressedSensing(128, 512, 30, amplitudes="pm1", seed=4)
 def test_subspace_pursuit_recovers_where_htp_and_niht_stall():
     unit_step = EDGE.dim / (np.sum(EDGE.features ** 2) / EDGE.n_samples)
     assert not np.array_equal(htp(EDGE, TopK(k=30), step=unit_step).support, EDGE.support_star)
-    assert not np.array_equal(niht(EDGE, 30, tol=1e-12).support, EDGE.support_star)
+    assert not np.array_equal(niht(EDGE, TopK(k=30), tol=1e-12).support, EDGE.support_star)
     result = subspace_pursuit(EDGE, TopK(k=30))
     np.testing.assert_allclose(result.theta, EDGE.theta_planted, atol=1e-10)
 

@@ -65,7 +65,7 @@ def test_divergence_of_a_concave_objective():
 def test_niht_on_a_concave_objective_reports_divergence():
     with pytest.raises(DivergenceError, match=r"niht diverged at iteration 1 with step μ=inf: .*"
                                               r"positive curvature"):
-        niht(CONCAVE, 3, theta0=np.ones(12))
+        niht(CONCAVE, TopK(k=3), theta0=np.ones(12))
 
 
 def test_htp_with_a_huge_step_still_recovers_exactly():
@@ -98,7 +98,7 @@ def test_bad_iteration_budgets(n_iter, error, message):
     with pytest.raises(error, match=message):
         iht(OBJECTIVE, TopK(k=3), n_iter=n_iter)
     with pytest.raises(error, match=message):
-        niht(OBJECTIVE, 3, n_iter=n_iter)
+        niht(OBJECTIVE, TopK(k=3), n_iter=n_iter)
 
 
 def test_one_iteration_is_one_exact_iht_step():
@@ -139,7 +139,7 @@ def test_the_largest_projection_size_is_allowed():
      r"theta0 must be finite; got 1 non-finite value\(s\) \(first at index 7\)"),
 ])
 def test_bad_starting_points(theta0, error, message):
-    for solve in (lambda: niht(OBJECTIVE, 3, theta0=theta0),
+    for solve in (lambda: niht(OBJECTIVE, TopK(k=3), theta0=theta0),
                   lambda: acdc_iht(OBJECTIVE, NOISY, TopK(k=3), schedule=SCHEDULE, theta0=theta0)):
         with pytest.raises(error, match=message):
             solve()
@@ -186,13 +186,15 @@ def test_acdc_schedules_of_the_wrong_type(schedule):
 
 
 @pytest.mark.parametrize(("kwargs", "error", "message"), [
-    ({"k": 0}, ValueError, r"k must be in \[1, 11\]; got k=0"),
-    ({"k": 3.0}, TypeError, r"k must be an integer; got 3.0 \(float\)"),
-    ({"k": 3, "c": 1.0}, ValueError, r"c must be finite and > 0.0 and < 1.0; got c=1.0"),
-    ({"k": 3, "kappa": 1.0}, ValueError, r"kappa must be finite and > 1.0101"),
-    ({"k": 3, "tol": -1e-3}, ValueError, r"tol must be finite and >= 0.0; got tol=-0.001"),
+    ({"projection": TopK(k=0)}, ValueError, r"k \(entries the projection keeps\) must be in \[1, 11\]"),
+    ({"projection": 3}, TypeError, r"projection must be an iht.projection.Projection \(e.g. TopK\(k=10\)\); "
+                                   r"got int"),
+    ({"projection": TopK(k=3), "c": 1.0}, ValueError, r"c must be finite and > 0.0 and < 1.0; got c=1.0"),
+    ({"projection": TopK(k=3), "kappa": 1.0}, ValueError, r"kappa must be finite and > 1.0101"),
+    ({"projection": TopK(k=3), "tol": -1e-3}, ValueError, r"tol must be finite and >= 0.0; got tol=-0.001"),
 ])
 def test_niht_parameters(kwargs, error, message):
+    """Issue 16: NIHT takes a Projection, as every other solver does; an int k is a TypeError."""
     with pytest.raises(error, match=message):
         niht(OBJECTIVE, **kwargs)
 

@@ -134,7 +134,7 @@ def test_history_off_evaluates_no_objective_value():
     objective = Counting(20, 3, seed=1)
     for solve in (lambda: iht(objective, TopK(k=4), n_iter=5, history=0),
                   lambda: htp(objective, TopK(k=4), history=0),
-                  lambda: niht(objective, 4, n_iter=5, history=0),
+                  lambda: niht(objective, TopK(k=4), n_iter=5, history=0),
                   lambda: acdc_iht(objective, ExactGradient(objective), TopK(k=4), history=0)):
         result = solve()
         assert result.history.gap.size == result.history.gap_iterations.size == 0
@@ -148,15 +148,15 @@ def test_history_rejects_a_negative_cadence():
 
 def test_niht_stops_on_a_stable_support_with_one_least_squares_solve():
     objective = CompressedSensing(64, 128, 5, noise=0.01, amplitudes="pm1", seed=0)
-    to_tolerance = niht(objective, 5, n_iter=500, tol=1e-12)
-    stopped = niht(objective, 5, n_iter=500, tol=1e-12, stable=3)
+    to_tolerance = niht(objective, TopK(k=5), n_iter=500, tol=1e-12)
+    stopped = niht(objective, TopK(k=5), n_iter=500, tol=1e-12, stable=3)
     assert stopped.n_iter < to_tolerance.n_iter
     assert np.array_equal(stopped.support, to_tolerance.support)
     np.testing.assert_allclose(stopped.theta, objective.minimize_on_support(stopped.support),
                                rtol=0, atol=0)
     np.testing.assert_allclose(stopped.theta, to_tolerance.theta, atol=1e-10)
     with pytest.raises(ValueError, match=r"stable must be in >= 1; got stable=0"):
-        niht(objective, 5, stable=0)
+        niht(objective, TopK(k=5), stable=0)
 
 
 def test_stochastic_iht_stops_on_a_stable_support_and_returns_the_mean_of_those_iterates():

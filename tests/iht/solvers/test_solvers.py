@@ -61,7 +61,7 @@ def test_results_are_frozen():
 @pytest.mark.parametrize("seed", [0, 1])
 def test_niht_and_htp_recover_a_noiseless_sparse_vector(seed):
     objective = CompressedSensing(64, 128, 5, amplitudes="pm1", seed=seed)
-    adaptive = niht(objective, 5, n_iter=300, tol=1e-12)
+    adaptive = niht(objective, TopK(k=5), n_iter=300, tol=1e-12)
     beta = restricted_smoothness(objective, 25, rng=0).lower  # 2k + 3k*, power-method estimate
     pursuit = htp(objective, TopK(k=5), step=1.0 / beta)
     for result in (adaptive, pursuit):
@@ -72,7 +72,7 @@ def test_niht_and_htp_recover_a_noiseless_sparse_vector(seed):
 
 def test_niht_steps_are_the_exact_line_search_on_the_support():
     objective = DiagonalQuadratic(10, 2, mu=1.0, L=1.0, seed=0)
-    result = niht(objective, 2, n_iter=1)
+    result = niht(objective, TopK(k=2), n_iter=1)
     assert result.history.step_sizes[0] == pytest.approx(1.0)
     np.testing.assert_allclose(result.theta, objective.theta_star, atol=1e-14)
 
@@ -80,7 +80,7 @@ def test_niht_steps_are_the_exact_line_search_on_the_support():
 def test_niht_handles_a_vanishing_gradient_on_its_support():
     # k = 1: after one exact line search the gradient on the support is exactly zero (0/0 step before)
     objective = CompressedSensing(6, 64, 1, noise=1e-6, amplitudes="pm1", seed=1001)
-    result = niht(objective, 1, n_iter=50)
+    result = niht(objective, TopK(k=1), n_iter=50)
     assert np.all(np.isfinite(result.theta))
     assert np.all(np.isfinite(result.history.step_sizes))
     assert np.count_nonzero(result.theta) <= 1
