@@ -6,7 +6,7 @@ Every check returns the value it accepts (converted: ``int``, ``float``, ``tuple
   ``k must be an integer; got 2.0 (float)``. ``bool`` is not a number here, although Python treats it
   as one: ``True`` for a count or a rate is a mistake, never an intent.
 - ``ValueError`` for a value of the right type outside its allowed set:
-  ``"NAME must be ALLOWED; got NAME=VALUE"``, e.g. ``n_iter must be in >= 1; got n_iter=0``.
+  ``"NAME must be ALLOWED; got NAME=VALUE"``, e.g. ``n_iter must be >= 1; got n_iter=0``.
 
 Array checks (dtype, shape, NaN, masks) live with the arrays in :mod:`iht.projection.errors`. This
 module imports numpy only, never torch. Tests pin the messages (``tests/iht/test_validation.py``).
@@ -56,8 +56,8 @@ def check_int(value: Any, name: str, low: int, high: int | None = None) -> int:
     """Return ``value`` as int if it is an integer in ``[low, high]`` (``high=None``: unbounded)."""
     value = as_int(value, name)
     if value < low or (high is not None and value > high):
-        allowed = f"[{low}, {high}]" if high is not None else f">= {low}"
-        raise ValueError(f"{name} must be in {allowed}; got {name}={value}")
+        allowed = f"in [{low}, {high}]" if high is not None else f">= {low}"
+        raise ValueError(f"{name} must be {allowed}; got {name}={value}")
     return value
 
 

@@ -228,7 +228,7 @@ def test_epoch_line():
                              r"got method='snip'"),
         ({"device": "tpu"}, r"device must be one of \['auto', 'cpu', 'cuda'\]; got device='tpu'"),
         ({"lr": 0}, r"lr must be finite and > 0.0; got lr=0"),
-        ({"subset": 0}, r"subset must be in >= 1; got subset=0"),
+        ({"subset": 0}, r"subset must be >= 1; got subset=0"),
         ({"gmp_end_fraction": 0.05}, r"gmp_end_fraction must be finite and > 0.1 and <= 1.0"),
         ({"epochs": 10}, r"epochs must be >= 20 for schedule='paper'"),
         ({"schedule": "dense:5,compressed:5", "epochs": 8}, r"epochs must equal the schedule's 10 epochs"),

@@ -63,9 +63,9 @@ def test_a_channel_smaller_than_the_floor_keeps_all_its_weights():
 def test_bad_arguments_are_named():
     with pytest.raises(TypeError, match=r"must be an iht\.projection\.Projection; got projection=0\.9"):
         ChannelFloor(0.9)
-    with pytest.raises(ValueError, match=r"minimum must be in >= 0; got minimum=-1"):
+    with pytest.raises(ValueError, match=r"minimum must be >= 0; got minimum=-1"):
         ChannelFloor(TopK(sparsity=0.9), -1)
-    with pytest.raises(ValueError, match=r"min_channel_weights must be in >= 0; got min_channel_weights=-1"):
+    with pytest.raises(ValueError, match=r"min_channel_weights must be >= 0; got min_channel_weights=-1"):
         TrainConfig(min_channel_weights=-1)
     with pytest.raises(ValueError, match=r"min_channel_weights is only for method='acdc'; got method='gmp'"):
         TrainConfig(method="gmp", min_channel_weights=1)

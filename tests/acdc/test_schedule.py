@@ -83,7 +83,7 @@ def test_parse_schedule_forms():
         ([("dense", 0, 5), ("dense", 5, 7), ("compressed", 7, 9)], "must alternate dense and compressed"),
         ([("compressed", 0, 5), ("dense", 5, 9)], "must end on a compressed phase"),
         ([("sparse", 0, 5)], r"phase must be one of \['compressed', 'dense'\]; got phase='sparse'"),
-        ([("dense", 0, 0)], r"stop must be in >= 1; got stop=0"),
+        ([("dense", 0, 0)], r"stop must be >= 1; got stop=0"),
     ],
 )
 def test_invalid_schedules_are_named(spans, message):
@@ -92,7 +92,7 @@ def test_invalid_schedules_are_named(spans, message):
 
 
 def test_invalid_builders_and_epochs_are_named():
-    with pytest.raises(ValueError, match=r"epochs must be in >= 20; got epochs=10"):
+    with pytest.raises(ValueError, match=r"epochs must be >= 20; got epochs=10"):
         paper_schedule(10)
     with pytest.raises(ValueError, match=r"the schedule's 48 epochs for schedule='lm'; got epochs=30"):
         parse_schedule("lm", 30)

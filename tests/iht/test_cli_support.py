@@ -81,7 +81,7 @@ def test_threads(monkeypatch):
     monkeypatch.setenv("LOCAL_WORLD_SIZE", str(2 * available_cores()))  # torchrun: more processes than cores
     assert default_threads() == 1
     assert set_threads(1) == 1 and os.environ["OMP_NUM_THREADS"] == "1"
-    with pytest.raises(ValueError, match=r"threads must be in >= 1; got threads=0"):
+    with pytest.raises(ValueError, match=r"threads must be >= 1; got threads=0"):
         set_threads(0)
     parser = argparse.ArgumentParser()
     add_threads_argument(parser)
@@ -92,8 +92,8 @@ def test_threads(monkeypatch):
 @pytest.mark.parametrize(("argv", "message"), [
     (["demo", "--sparsity", "1.5"],
      "error: sparsity must be in [0, 1) (fraction of zeros); got sparsity=1.5"),
-    (["demo", "--scale", "0"], "error: scale must be in >= 1; got scale=0"),
-    (["recovery", "--n-instances", "0"], "error: n_instances must be in >= 1; got n_instances=0"),
+    (["demo", "--scale", "0"], "error: scale must be >= 1; got scale=0"),
+    (["recovery", "--n-instances", "0"], "error: n_instances must be >= 1; got n_instances=0"),
 ])
 def test_iht_cli_bad_values_are_one_line(argv, message, capsys):
     assert cli.main([*argv, "--threads", "1"]) == 2

@@ -40,7 +40,7 @@ def test_solvers_name_bad_input(solve):
     lambda n: htp(OBJECTIVE, TopK(k=3), n_iter=n),
 ])
 def test_n_iter_below_one(solve):
-    with pytest.raises(ValueError, match=r"n_iter must be in >= 1; got n_iter=0"):
+    with pytest.raises(ValueError, match=r"n_iter must be >= 1; got n_iter=0"):
         solve(0)
 
 
@@ -81,7 +81,7 @@ def test_minibatch_needs_rows_and_a_valid_batch():
      r"amplitudes must be one of \['gaussian', 'pm1'\]; got amplitudes='binary'"),
     (lambda: cpl_alpha(OBJECTIVE, 2, 3, kind="dense"), ValueError,
      r"kind must be one of \['global', 'sparse'\]; got kind='dense'"),
-    (lambda: restricted_smoothness(OBJECTIVE, 0), ValueError, r"t must be in >= 1; got t=0"),
+    (lambda: restricted_smoothness(OBJECTIVE, 0), ValueError, r"t must be >= 1; got t=0"),
     (lambda: OBJECTIVE.known_constants(12), ValueError, r"k must be in \[1, 11\]; got k=12"),
 ])
 def test_constructors_and_constants_name_bad_input(build, error, message):

@@ -130,12 +130,12 @@ def test_bad_settings_name_the_parameter(capsys):
         parse_cell("128x1024x65")
     with pytest.raises(ValueError, match=r"solvers must be names from .*got unknown name\(s\) \['lasso'\]"):
         RecoveryConfig(solvers=("htp", "lasso"))
-    with pytest.raises(ValueError, match="n_instances must be in >= 1; got n_instances=0"):
+    with pytest.raises(ValueError, match="n_instances must be >= 1; got n_instances=0"):
         RecoveryConfig(n_instances=0)
     with pytest.raises(TypeError, match=r"cells must be a tuple of iht\.recovery\.Cell"):
         RecoveryConfig(cells=Cell(128, 1024, 20))
     assert main(["recovery", "--quick", "--n-instances", "0"]) == 2
-    assert "n_instances must be in >= 1; got n_instances=0" in capsys.readouterr().err
+    assert "n_instances must be >= 1; got n_instances=0" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["recovery", "--cells", "128x1024"])
     assert "cell must be NxDIMxK" in capsys.readouterr().err

@@ -61,7 +61,7 @@ def test_out_of_range_is_a_value_error_in_the_grammar(name):
 
 
 @pytest.mark.parametrize(("check", "message"), [
-    (lambda: check_int(0, "n_iter", 1), r"n_iter must be in >= 1; got n_iter=0"),
+    (lambda: check_int(0, "n_iter", 1), r"n_iter must be >= 1; got n_iter=0"),
     (lambda: check_int(2.0, "k", 1), r"k must be an integer; got 2.0 \(float\)"),
     (lambda: check_real(float("nan"), "step", 0.0, strict=True),
      r"step must be finite and > 0.0; got step=nan"),

@@ -46,7 +46,7 @@ def test_bad_config_value_is_named():
         resolve("table1", "quick", overrides={"methods": ["acdc", "sgd"]})
     with pytest.raises(ValueError, match=r"level must be one of \['char', 'word'\]; got level='byte'"):
         resolve("table4", "quick", overrides={"level": "byte"})
-    with pytest.raises(ValueError, match=r"seeds must be in >= 1; got seeds=0"):
+    with pytest.raises(ValueError, match=r"seeds must be >= 1; got seeds=0"):
         resolve("agreement", "quick", overrides={"seeds": 0})
     with pytest.raises(ValueError, match=r"sparsities must be in \[0, 1\) \(fraction of zeros\); "
                                          r"got sparsities=1.0"):
@@ -71,7 +71,7 @@ def test_override_parsing():
     (["run", "figure2b", "--quick", "--set", "sparsities=(0.9, 1.0)"],
      "sparsities must be in [0, 1) (fraction of zeros); got sparsities=1.0"),
     (["run", "theory", "--quick", "--set", "epochs"], "--set must be KEY=VALUE (e.g. epochs=30)"),
-    (["run", "figure1", "--quick", "--set", "epochs=-1"], "epochs must be in >= 1; got epochs=-1"),
+    (["run", "figure1", "--quick", "--set", "epochs=-1"], "epochs must be >= 1; got epochs=-1"),
     (["run", "table1", "--quick", "--set", "lr=0"], "lr must be finite and > 0.0; got lr=0"),
 ])
 def test_cli_reports_bad_input_in_one_line(argv, message, capsys):

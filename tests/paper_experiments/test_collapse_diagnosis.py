@@ -53,8 +53,8 @@ def test_channel_floor_empties_no_channel(diagnosis):
 @pytest.mark.parametrize(("change", "message"), [
     ({"remedies": ("none", "magic")}, "remedies"),
     ({"bn_eps": 0.0}, r"bn_eps must be finite and > 0.0; got bn_eps=0.0"),
-    ({"min_channel_weights": 0}, r"min_channel_weights must be in >= 1; got min_channel_weights=0"),
-    ({"warmup_steps": 0}, r"warmup_steps must be in >= 1; got warmup_steps=0"),
+    ({"min_channel_weights": 0}, r"min_channel_weights must be >= 1; got min_channel_weights=0"),
+    ({"warmup_steps": 0}, r"warmup_steps must be >= 1; got warmup_steps=0"),
     ({"sparsity": 1.0}, "sparsity"),
 ])
 def test_bad_config_values_are_named(change, message):

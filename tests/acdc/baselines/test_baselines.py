@@ -177,7 +177,7 @@ def test_rigl_run_resumes_bit_identically(tmp_path):
 @pytest.mark.parametrize(("values", "message"), [
     ({"mask_distribution": "random"},
      r"mask_distribution must be one of \['erk', 'uniform'\]; got mask_distribution='random'"),
-    ({"update_interval": 0}, r"update_interval must be in >= 1; got update_interval=0"),
+    ({"update_interval": 0}, r"update_interval must be >= 1; got update_interval=0"),
     ({"drop_fraction": 0.0}, r"drop_fraction must be finite and > 0.0 and <= 1.0; got drop_fraction=0.0"),
     ({"rigl_end_fraction": 1.5}, r"rigl_end_fraction must be finite and > 0.0 and <= 1.0"),
     ({"gmp_start_fraction": 0.5, "gmp_end_fraction": 0.5},

@@ -123,7 +123,7 @@ def test_digits_padding_is_black_and_resizing_sets_the_size():
     assert x.shape == (10, 1, 16, 16)
     assert torch.all(x[:, :, :4] == -digits.MEAN / digits.STD)
     assert digits.load_digits("val", image_size=32, padding=4, val_size=10)[0].shape == (10, 1, 32, 32)
-    with pytest.raises(ValueError, match=r"image_size must be in >= 1; got image_size=0"):
+    with pytest.raises(ValueError, match=r"image_size must be >= 1; got image_size=0"):
         digits.load_digits("val", image_size=0)
     with pytest.raises(ValueError, match=r"val_size must be in \[1, 1796\]; got val_size=1797"):
         digits.load_digits("val", val_size=1797)
@@ -176,7 +176,7 @@ def test_vocabulary_is_ranked_by_count_capped_and_maps_the_rest_to_unk():
     assert vocabulary.encode(["cat", "zebra"]).tolist() == [3, 0]
     assert vocabulary.decode(torch.tensor([[1, 2]])) == ["the", EOS]
     assert len(build_vocabulary(WORDS)) == 1 + len(set(WORDS))
-    with pytest.raises(ValueError, match=r"max_size must be in >= 2; got max_size=1"):
+    with pytest.raises(ValueError, match=r"max_size must be >= 2; got max_size=1"):
         build_vocabulary(WORDS, max_size=1)
 
 
@@ -215,7 +215,7 @@ def test_batchify_and_lm_batches_shift_targets_by_one():
     assert torch.cat([inputs for inputs, _ in windows], dim=1).tolist() == [row[:-1] for row in data.tolist()]
     with pytest.raises(ValueError, match=r"at least 2 tokens per row; got batch_size=12 for 23 tokens"):
         batchify(torch.arange(23), batch_size=12)
-    with pytest.raises(ValueError, match=r"seq_len must be in >= 1; got seq_len=0"):
+    with pytest.raises(ValueError, match=r"seq_len must be >= 1; got seq_len=0"):
         next(lm_batches(data, seq_len=0))
 
 

@@ -316,8 +316,8 @@ def test_corpus_refuses_bytes_and_whitespace():
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"image_size": 0}, r"image_size must be in >= 1; got image_size=0"),
-    ({"channels": 0}, r"channels must be in >= 1; got channels=0"),
+    ({"image_size": 0}, r"image_size must be >= 1; got image_size=0"),
+    ({"channels": 0}, r"channels must be >= 1; got channels=0"),
     ({"noise": -1.0}, r"noise must be finite and >= 0.0; got noise=-1.0"),
     ({"noise": float("nan")}, r"noise must be finite and >= 0.0; got noise=nan"),
 ])
@@ -329,7 +329,7 @@ def test_synthetic_images_refuse_bad_arguments(kwargs, message):
 @pytest.mark.parametrize(("name", "kwargs", "message"), [
     ("digits", {"subset": -5}, r"subset must be in \[1, 1437\]; got subset=-5"),
     ("digits", {"val_subset": 361}, r"val_subset must be in \[1, 360\]; got val_subset=361"),
-    ("synthetic", {"subset": 0}, r"subset must be in >= 1; got subset=0"),
+    ("synthetic", {"subset": 0}, r"subset must be >= 1; got subset=0"),
 ])
 def test_load_splits_refuses_bad_subsets(name, kwargs, message):
     with pytest.raises(ValueError, match=message):

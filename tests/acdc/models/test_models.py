@@ -29,5 +29,5 @@ def test_resnet20_input_channels_width_and_stages(in_channels, width, size):
 
 
 def test_bad_width_is_named():
-    with pytest.raises(ValueError, match=r"width must be in >= 1; got width=0"):
+    with pytest.raises(ValueError, match=r"width must be >= 1; got width=0"):
         resnet20(width=0)

@@ -44,7 +44,7 @@ def test_mlp_flattens_and_names_its_layers():
 
 
 def test_mlp_errors_name_the_parameter():
-    with pytest.raises(ValueError, match=r"widths\[1\] must be in >= 1; got widths\[1\]=0"):
+    with pytest.raises(ValueError, match=r"widths\[1\] must be >= 1; got widths\[1\]=0"):
         MLP(10, 2, widths=(4, 0))
     with pytest.raises(TypeError, match=r"in_features must be an integer; got 2\.5 \(float\)"):
         MLP(2.5)
@@ -111,5 +111,5 @@ def test_lm_errors_name_the_parameter():
         tiny_lm(num_heads=3)
     with pytest.raises(ValueError, match=r"dropout must be finite and >= 0.0 and <= 1.0; got dropout=1.5"):
         tiny_lm(dropout=1.5)
-    with pytest.raises(ValueError, match=r"vocab_size must be in >= 2; got vocab_size=1"):
+    with pytest.raises(ValueError, match=r"vocab_size must be >= 2; got vocab_size=1"):
         tiny_lm(vocab_size=1)

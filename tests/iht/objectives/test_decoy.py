@@ -98,7 +98,7 @@ def test_decoys_trap_iht_at_k_star_and_not_without_correlation_or_with_room():
     ({"correlation": 0.6, "decoys": 4},
      r"correlation must be finite and > 0.0 and <= 0.5; got correlation=0.6"),
     ({"n_active": 3}, r"n_active must be in \[1, 2\]; got n_active=3"),
-    ({"signals": 0}, r"signals must be in >= 1; got signals=0"),
+    ({"signals": 0}, r"signals must be >= 1; got signals=0"),
 ])
 def test_errors_name_the_parameter(kwargs, message):
     with pytest.raises(ValueError, match=message):

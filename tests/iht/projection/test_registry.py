@@ -35,7 +35,7 @@ def test_nm_pattern_of_another_group_size():
     assert NMPattern(8)(0.875) == NM(1, 8)
     assert [NMPattern(3)(s) for s in NMPattern(3).sparsities()] == [NM(3, 3), NM(2, 3), NM(1, 3)]
     assert NMPattern(8).sparsities() == (0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875)
-    with pytest.raises(ValueError, match=r"m must be in >= 1; got m=0"):
+    with pytest.raises(ValueError, match=r"m must be >= 1; got m=0"):
         NMPattern(0)
 
 

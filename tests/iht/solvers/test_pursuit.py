@@ -48,8 +48,8 @@ def test_a_separable_objective_is_solved_in_one_merge():
 @pytest.mark.parametrize(("kwargs", "error", "message"), [
     ({"projection": TopK(k=20)}, ValueError, r"k \(entries the projection keeps\) must be in "
                                              r"\[1, 19\]"),
-    ({"projection": TopK(k=3), "n_iter": 0}, ValueError, r"n_iter must be in >= 1; got n_iter=0"),
-    ({"projection": TopK(k=3), "patience": 0}, ValueError, r"patience must be in >= 1; got patience=0"),
+    ({"projection": TopK(k=3), "n_iter": 0}, ValueError, r"n_iter must be >= 1; got n_iter=0"),
+    ({"projection": TopK(k=3), "patience": 0}, ValueError, r"patience must be >= 1; got patience=0"),
     ({"projection": TopK(k=3), "prune": "largest"}, ValueError,
      r"prune must be one of \['backward', 'magnitude'\]; got prune='largest'"),
     ({"projection": LayerwiseTopK(sparsity=0.5), "prune": "backward"}, TypeError,

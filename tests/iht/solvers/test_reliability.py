@@ -92,7 +92,7 @@ def test_bad_steps(step, error, message):
 
 @pytest.mark.parametrize(("n_iter", "error", "message"), [
     (2.0, TypeError, r"n_iter must be an integer; got 2.0 \(float\)"),
-    (-3, ValueError, r"n_iter must be in >= 1; got n_iter=-3"),
+    (-3, ValueError, r"n_iter must be >= 1; got n_iter=-3"),
 ])
 def test_bad_iteration_budgets(n_iter, error, message):
     with pytest.raises(error, match=message):

@@ -142,7 +142,7 @@ def test_history_off_evaluates_no_objective_value():
 
 
 def test_history_rejects_a_negative_cadence():
-    with pytest.raises(ValueError, match=r"history must be in >= 0; got history=-1"):
+    with pytest.raises(ValueError, match=r"history must be >= 0; got history=-1"):
         iht(DiagonalQuadratic(10, 2), TopK(k=2), history=-1)
 
 
@@ -155,7 +155,7 @@ def test_niht_stops_on_a_stable_support_with_one_least_squares_solve():
     np.testing.assert_allclose(stopped.theta, objective.minimize_on_support(stopped.support),
                                rtol=0, atol=0)
     np.testing.assert_allclose(stopped.theta, to_tolerance.theta, atol=1e-10)
-    with pytest.raises(ValueError, match=r"stable must be in >= 1; got stable=0"):
+    with pytest.raises(ValueError, match=r"stable must be >= 1; got stable=0"):
         niht(objective, TopK(k=5), stable=0)
 
 
@@ -170,7 +170,7 @@ def test_stochastic_iht_stops_on_a_stable_support_and_returns_the_mean_of_those_
     assert relative_to_floor(SMALL, stopped.theta) <= 1.5
     # the same draws until the stop: the iterates agree with the full run's
     np.testing.assert_array_equal(stopped.history.gap, full.history.gap[:stopped.n_iter + 1])
-    with pytest.raises(ValueError, match=r"stable must be in >= 1; got stable=0"):
+    with pytest.raises(ValueError, match=r"stable must be >= 1; got stable=0"):
         stochastic_iht(SMALL, oracle, TopK(k=6), stable=0)
 
 

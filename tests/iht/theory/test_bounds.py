@@ -65,7 +65,7 @@ def test_descent_guarantee_is_nonnegative_iff_step_at_most_one_over_beta(step_fr
     (lambda: theorem1_sparsity_requirement(1, 1.0, 1.0, C=math.nan),
      r"C must be finite and > 0.0; got C=nan"),
     (lambda: theorem1_hypotheses(k=0, k_star=1, dim=5, beta=1, alpha=1, sigma2=0, C=1),
-     r"k must be in >= 1; got k=0"),
+     r"k must be >= 1; got k=0"),
     (lambda: theorem1_hypotheses(k=2, k_star=1, dim=5, beta=1, alpha=1, sigma2=0, C=1, alpha_scope="local"),
      r"alpha_scope must be one of \['global', 'sparse'\]; got alpha_scope='local'"),
 ])

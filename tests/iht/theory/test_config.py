@@ -17,7 +17,7 @@ from iht.theory.families import DecoyGrid
      r"window.sizes k\* must be in \[1, 7\]; got window.sizes k\*=8"),
     ({"slope.sigmas": (0.1,)}, ValueError,
      r"slope.sigmas must hold at least 2 values; got slope.sigmas=\(0.1,\)"),
-    ({"n_seeds": 1}, ValueError, r"n_seeds must be in >= 2; got n_seeds=1"),
+    ({"n_seeds": 1}, ValueError, r"n_seeds must be >= 2; got n_seeds=1"),
     ({"cpl.conditions": ()}, ValueError,
      r"cpl.conditions must hold at least one value; got cpl.conditions=\(\)"),
     ({"epsilon_fraction": 1.5}, ValueError, r"epsilon_fraction must be"),
