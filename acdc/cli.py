@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0,
                       help="seed of the data, model and data order (default 0)")
     demo.add_argument("--quiet", action="store_true", help="no progress lines")
-    add_threads_argument(demo, default=f"{DEMO_THREADS}, fastest for the demo's tiny layers")
+    add_threads_argument(demo, default=f"{DEMO_THREADS}: as fast as 2 on idle cores, faster on shared ones")
     from acdc.export import MODEL_FILES
 
     export = commands.add_parser("export", help="write a run's model with its masks folded in, and a JSON "
