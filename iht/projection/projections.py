@@ -30,7 +30,7 @@ from iht.projection.nm import check_nm, nm_masks
 from iht.projection.random_masks import check_generator, random_mask
 from iht.projection.selection import topk_masks
 from iht.projection.sparsity import k_from_sparsity
-from iht.projection.topk import global_topk_masks, layerwise_topk_masks
+from iht.projection.topk import checked_global_topk_masks, layerwise_topk_masks
 from iht.validation import check_choice, check_int, check_real, check_sparsity
 
 
@@ -87,7 +87,7 @@ class TopK(Projection):
 
     def masks(self, arrays: Mapping[str, Any]) -> dict[str, Any]:
         check_arrays(arrays, nan=False)  # the selection scans for NaN within its own pass
-        return global_topk_masks(arrays, self.kept(sum(size_of(a) for a in arrays.values())))
+        return checked_global_topk_masks(arrays, self.kept(sum(size_of(a) for a in arrays.values())))
 
 
 @dataclass(frozen=True)

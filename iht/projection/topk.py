@@ -77,8 +77,13 @@ def global_topk_masks(arrays: Mapping[str, Any], k: int) -> dict[str, Any]:
         concatenation (mapping order, then flat index) wins.
     """
     check_arrays(arrays, nan=False)
-    total = sum(size_of(a) for a in arrays.values())
-    k = check_k(k, total)
+    return checked_global_topk_masks(arrays, k)
+
+
+def checked_global_topk_masks(arrays: Mapping[str, Any], k: Any) -> dict[str, Any]:
+    """:func:`global_topk_masks` for ``arrays`` that already passed ``check_arrays(arrays, nan=False)``
+    (:class:`~iht.projection.TopK` checks them once to count their entries); ``k`` is still checked."""
+    k = check_k(k, sum(size_of(a) for a in arrays.values()))
     names = [item_name(key) for key in arrays]
     return dict(zip(arrays.keys(), topk_masks(list(arrays.values()), k, names)))
 
