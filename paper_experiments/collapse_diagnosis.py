@@ -48,7 +48,7 @@ from acdc.trainer import Trainer
 from iht.validation import check_int, check_known_names, check_real, check_sparsity
 from paper_experiments.common import Experiment, log_progress, output_folder, tidy, write_outputs
 from paper_experiments.plots import panels, save, shade_phases
-from paper_experiments.training import QUICK_IMAGES, ImageRecipe
+from paper_experiments.training import QUICK_IMAGES, TrainingRecipe
 
 REMEDIES = ("none", "bn-eps", "channel-floor", "reinit", "warmup")
 """Candidate remedies, each one AC/DC run (module docstring)."""
@@ -61,7 +61,7 @@ COLUMNS = {"final_acc": "top-1 sparse", "finetuned_dense_acc": "top-1 dense-fine
 
 
 @dataclass(frozen=True)
-class Config(ImageRecipe):
+class Config(TrainingRecipe):
     """AC/DC at ``sparsity`` once per remedy (the Table-1 recipe by default)."""
 
     sparsity: float = 0.98                  # global sparsity of the compressed phases

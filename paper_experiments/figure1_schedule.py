@@ -19,15 +19,15 @@ import pandas as pd
 
 from acdc.plot import plot_metrics
 from paper_experiments.common import Experiment, output_folder, tidy, write_outputs
-from paper_experiments.training import QUICK_IMAGES, ImageRecipe, train_method
+from paper_experiments.training import QUICK_IMAGES, TrainingRecipe, train_method
 
 EPOCH_COLUMNS = ("epoch", "phase", "lr", "train_loss", "train_acc", "val_loss", "val_acc", "sparsity",
                  "mask_change")
 
 
 @dataclass(frozen=True)
-class Config(ImageRecipe):
-    """One AC/DC run (ResNet20 recipe of :class:`~paper_experiments.training.ImageRecipe`)."""
+class Config(TrainingRecipe):
+    """One AC/DC run (ResNet20 recipe of :class:`~paper_experiments.training.TrainingRecipe`)."""
 
     sparsity: float = 0.9        # target sparsity of the compressed phases (global magnitude)
     projection: str = "global"   # global | layerwise | erk

@@ -17,13 +17,13 @@ import pandas as pd
 
 from paper_experiments.common import Experiment, output_folder, seeds_of, tidy, write_outputs
 from paper_experiments.plots import COMPRESSED, panels, save, shade_phases
-from paper_experiments.training import QUICK_IMAGES, ImageRecipe, train_method
+from paper_experiments.training import QUICK_IMAGES, TrainingRecipe, train_method
 
 EPOCH_COLUMNS = ("epoch", "phase", "lr", "val_acc", "sparsity", "memorized_true_acc", "memorized_corrupt_acc")
 
 
 @dataclass(frozen=True)
-class Config(ImageRecipe):
+class Config(TrainingRecipe):
     """AC/DC runs with corrupted training labels, one per (sparsity, seed)."""
 
     corrupt_labels: int = 1000                # training samples with a random wrong label

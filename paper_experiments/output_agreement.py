@@ -18,14 +18,14 @@ from torch.utils.data import DataLoader
 from acdc.analysis import agreement
 from paper_experiments.common import Experiment, mean_std, output_folder, seeds_of, tidy, write_outputs
 from paper_experiments.plots import figure, save
-from paper_experiments.training import QUICK_IMAGES, ImageRecipe, train_method, validation_splits
+from paper_experiments.training import QUICK_IMAGES, TrainingRecipe, train_method, validation_splits
 
 PAIRS = ("acdc sparse vs acdc dense-finetuned", "gmp vs dense")
 COLUMNS = ("top1_agreement", "cross_entropy", "acc_a", "acc_b")
 
 
 @dataclass(frozen=True)
-class Config(ImageRecipe):
+class Config(TrainingRecipe):
     """AC/DC and GMP at each sparsity, and a dense baseline, per seed."""
 
     sparsities: tuple[float, ...] = (0.8, 0.9)

@@ -39,7 +39,7 @@ from paper_experiments.common import (
     write_outputs,
 )
 from paper_experiments.plots import panels, save
-from paper_experiments.training import QUICK_IMAGES, ImageRecipe, train_method
+from paper_experiments.training import QUICK_IMAGES, TrainingRecipe, train_method
 
 NM_GROUP = 4
 """Block size of the block-diagonal quadratic: the group size M of the registry's ``nm`` (N:4)."""
@@ -69,7 +69,7 @@ class Layered(Projection):
 
 
 @dataclass(frozen=True)
-class Config(ImageRecipe):
+class Config(TrainingRecipe):
     """The iht comparison (instances, solvers) and the AC/DC runs (ResNet20 recipe), one grid each."""
 
     layer_shapes: tuple[tuple[int, ...], ...] = ((8, 4), (16, 8), (4, 8))  # "layers" of the iht vector

@@ -16,6 +16,7 @@ from paper_experiments import (
     output_agreement,
     projection_operators,
     semistructured_2of4,
+    table1_separating,
     table1_sparsity_sweep,
     table4_language_model,
     theory_report,
@@ -23,13 +24,14 @@ from paper_experiments import (
 from paper_experiments.common import DEFAULT_OUT, Experiment, ExperimentConfig, fashion_mnist_missing
 
 EXPERIMENTS: dict[str, Experiment] = {
-    module.EXPERIMENT.name: module.EXPERIMENT
-    for module in (table1_sparsity_sweep, figure1_schedule, figure2b_memorization, output_agreement,
-                   semistructured_2of4, table4_language_model, theory_report, projection_operators,
-                   collapse_diagnosis)
+    experiment.name: experiment
+    for experiment in (table1_sparsity_sweep.EXPERIMENT, *table1_separating.EXPERIMENTS,
+                       *(module.EXPERIMENT for module in (
+                           figure1_schedule, figure2b_memorization, output_agreement, semistructured_2of4,
+                           table4_language_model, theory_report, projection_operators, collapse_diagnosis)))
 }
-"""Experiments in the order of the paper (Section 4), then the theory and projection studies, then the
-diagnosis of AC/DC's collapse at 98%."""
+"""Experiments in the order of the paper (Section 4), Table 1 in its three settings first, then the theory
+and projection studies, then the diagnosis of AC/DC's collapse at 98%."""
 
 
 def get_experiment(name: str) -> Experiment:

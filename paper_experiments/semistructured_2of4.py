@@ -19,7 +19,7 @@ import pandas as pd
 from iht.validation import check_known_names
 from paper_experiments.common import Experiment, mean_std, output_folder, seeds_of, tidy, write_outputs
 from paper_experiments.plots import figure, save
-from paper_experiments.training import QUICK_IMAGES, ImageRecipe, train_method
+from paper_experiments.training import QUICK_IMAGES, TrainingRecipe, train_method
 
 SPARSITY = 0.5
 VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -35,7 +35,7 @@ COLUMNS = {"final_acc": "top-1 final model", "finetuned_dense_acc": "top-1 dense
 
 
 @dataclass(frozen=True)
-class Config(ImageRecipe):
+class Config(TrainingRecipe):
     """The runs of :data:`VARIANTS`, each with ``seeds`` seeds."""
 
     variants: tuple[str, ...] = tuple(VARIANTS)  # names in VARIANTS

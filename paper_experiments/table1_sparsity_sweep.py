@@ -19,6 +19,7 @@ channels emptied before batch norm (:mod:`paper_experiments.collapse_diagnosis`)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,22 @@ import pandas as pd
 
 from acdc.methods import CONTROLLERS
 from iht.validation import check_known_names
-from paper_experiments.common import Experiment, mean_std, output_folder, seeds_of, tidy, write_outputs
+from paper_experiments.common import (
+    Experiment,
+    markdown_table,
+    mean_std,
+    output_folder,
+    seeds_of,
+    tidy,
+    write_outputs,
+)
 from paper_experiments.plots import figure, save
-from paper_experiments.training import QUICK_IMAGES, ImageRecipe, train_method
+from paper_experiments.seed_statistics import cell_intervals, paired_differences, separation
+from paper_experiments.training import QUICK_IMAGES, PlannedRun, TrainingRecipe, train_all
 
 DENSE = "dense"
+FINETUNED = " dense-finetuned"
+"""Suffix of the label of AC/DC's dense-finetuned model in the uncertainty tables."""
 COLUMNS = {"final_acc": "top-1 sparse", "finetuned_dense_acc": "top-1 dense-finetuned",
            "final_sparsity": "sparsity reached", "inference_flops_rel": "inference FLOPs (× dense)",
            "train_flops_rel": "training FLOPs (× dense)"}
@@ -44,7 +56,7 @@ ACDC_VARIANTS: dict[str, dict[str, Any]] = {
 
 
 @dataclass(frozen=True)
-class Config(ImageRecipe):
+class Config(TrainingRecipe):
     """Methods × sparsities × seeds (the dense baseline once per seed)."""
 
     methods: tuple[str, ...] = ("dense", "gmp", "rigl", "static", "acdc")  # acdc.methods.CONTROLLERS
@@ -58,13 +70,15 @@ class Config(ImageRecipe):
         check_known_names(self.methods, "methods", CONTROLLERS)
         check_known_names(self.acdc_variants, "acdc_variants", ACDC_VARIANTS)
 
-    def runs(self) -> list[tuple[str, str, float, dict[str, Any]]]:
-        """Every (table label, method, sparsity, further TrainConfig fields), seeds aside."""
-        plain = [(method, method, sparsity, {}) for method in self.methods
+    def runs(self) -> list[PlannedRun]:
+        """Every training of the table: the dense baseline once per seed, each method and AC/DC variant at
+        each of its sparsities per seed."""
+        cells = [(method, method, sparsity, {}) for method in self.methods
                  for sparsity in ((0.0,) if method == DENSE else self.sparsities)]
-        variants = [(label, "acdc", sparsity, ACDC_VARIANTS[label]) for label in self.acdc_variants
-                    for sparsity in self.variant_sparsities]
-        return plain + variants
+        cells += [(label, "acdc", sparsity, ACDC_VARIANTS[label]) for label in self.acdc_variants
+                  for sparsity in self.variant_sparsities]
+        return [PlannedRun(label, method, sparsity, seed, changes)
+                for label, method, sparsity, changes in cells for seed in seeds_of(self, self.seeds)]
 
 
 PRESETS = {
@@ -75,8 +89,11 @@ PRESETS = {
 }
 
 
-def run(config: Config, out: Path) -> pd.DataFrame:
-    """Train every run of :meth:`Config.runs` per seed; tabulate mean ± std per (method, sparsity) and plot.
+def sweep(config: Config, out: Path, name: str) -> pd.DataFrame:
+    """Train every run of :meth:`Config.runs` for experiment ``name``; tabulate each (method, sparsity)
+    cell with its 95% interval, the seed-paired differences per sparsity, and plot.
+
+    Writes, besides the common outputs, ``differences.csv`` (:func:`accuracy_differences`).
 
     Returns
     -------
@@ -86,19 +103,66 @@ def run(config: Config, out: Path) -> pd.DataFrame:
         :meth:`~paper_experiments.training.TrainedRun.row`, ``git_revision``, ``config``.
     """
     out = output_folder(out)
-    rows = []
-    for label, method, sparsity, changes in config.runs():
-        for seed in seeds_of(config, config.seeds):
-            trained = train_method(config, out, method, sparsity, seed, label=label, **changes)
-            rows.append({"method": label, "sparsity": sparsity, "seed": seed, **trained.row()})
-    results = tidy(rows, config)
+    planned = config.runs()
+    trained = train_all(config, out, planned)
+    results = tidy(({"method": p.label, "sparsity": p.sparsity, "seed": p.seed, **t.row()}
+                    for p, t in zip(planned, trained)), config)
     plot_accuracy(results, out / "table1_accuracy.png")
+    accuracies = accuracy_cells(results)
+    differences = accuracy_differences(accuracies)
+    differences.to_csv(out / "differences.csv", index=False)
     table = mean_std(results, ["method", "sparsity"], list(COLUMNS)).rename(columns=COLUMNS)
-    write_outputs(out, EXPERIMENT.name, config, results, table,
-                  "Tables 1–2 analogue: ResNet20 on Fashion-MNIST, sparse training methods",
+    intervals = cell_intervals(accuracies, ["model", "sparsity"], "acc")
+    write_outputs(out, name, config, results, table,
+                  f"Tables 1–2 analogue: {config.model} on {config.data}, sparse training methods",
                   f"Mean ± std over {config.seeds} seed(s); FLOPs relative to the dense model (training: "
-                  "the schedule's epochs, AC/DC's dense fine-tune excluded).")
+                  "the schedule's epochs, AC/DC's dense fine-tune excluded).\n\n"
+                  + uncertainty_section(intervals, differences))
     return results
+
+
+def accuracy_cells(results: pd.DataFrame) -> pd.DataFrame:
+    """Top-1 per run and output model, long: ``model`` (the method's label; ``<label> dense-finetuned`` for
+    AC/DC's fine-tuned model), ``sparsity``, ``seed``, ``acc``."""
+    sparse = results.assign(model=results["method"], acc=results["final_acc"])
+    finetuned = results.dropna(subset=["finetuned_dense_acc"])
+    finetuned = finetuned.assign(model=finetuned["method"] + FINETUNED, acc=finetuned["finetuned_dense_acc"])
+    return pd.concat([sparse, finetuned])[["model", "sparsity", "seed", "acc"]].reset_index(drop=True)
+
+
+def accuracy_differences(cells: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~paper_experiments.seed_statistics.paired_differences` of the models of
+    :func:`accuracy_cells` at each sparsity, the dense baseline (trained once per seed) compared at every
+    sparsity."""
+    dense, sparse = cells[cells["model"] == DENSE], cells[cells["model"] != DENSE]
+    dense_at = [dense.assign(sparsity=sparsity) for sparsity in sparse["sparsity"].unique()]
+    return paired_differences(pd.concat([sparse, *dense_at]), "sparsity", "model", "acc")
+
+
+def uncertainty_section(intervals: pd.DataFrame, differences: pd.DataFrame) -> str:
+    """Markdown: each cell's mean ± std and 95% interval, the separation of the sparse models per
+    sparsity, and the resolved seed-paired differences."""
+    cells = intervals.assign(**{
+        "top-1 (mean ± std)": [f"{m:.4f} ± {s:.4f}" for m, s in zip(intervals["mean"], intervals["std"])],
+        "95% interval": [f"[{lo:.4f}, {hi:.4f}]" for lo, hi in zip(intervals["low"], intervals["high"])]})
+    lines = ["## Top-1 with 95% intervals (Student t over seeds)", "",
+             markdown_table(cells[["model", "sparsity", "n", "top-1 (mean ± std)", "95% interval"]]),
+             "## Separation of the sparse models", "",
+             "Best and worst final sparse model per sparsity (dense and dense-finetuned models aside); the "
+             "gap in units of the larger seed std of the two.", ""]
+    for sparsity, group in intervals[intervals["sparsity"] > 0].groupby("sparsity"):
+        sparse = group[~group["model"].str.endswith(FINETUNED)].set_index("model")
+        best, worst, gap, ratio = separation(sparse)
+        lines.append(f"- {sparsity:g}: {best} − {worst} = {gap:.4f} ({ratio:.1f} seed stds)")
+    resolved = differences[differences["resolved"]]
+    lines += ["", "## Seed-paired differences resolved at 95%", "",
+              f"{len(resolved)} of {len(differences)} pairs (all pairs, with their intervals: "
+              "`differences.csv`; no multiple-comparison correction).", ""]
+    if not resolved.empty:
+        shown = resolved.assign(interval=[f"[{lo:.4f}, {hi:.4f}]" for lo, hi in zip(resolved["low"],
+                                                                                  resolved["high"])])
+        lines.append(markdown_table(shown[["sparsity", "better", "worse", "n", "difference", "interval"]]))
+    return "\n".join(lines)
 
 
 def plot_accuracy(results: pd.DataFrame, path: Path) -> Path:
@@ -120,4 +184,4 @@ def plot_accuracy(results: pd.DataFrame, path: Path) -> Path:
 
 
 EXPERIMENT = Experiment("table1", "Tables 1–2: AC/DC vs dense, GMP, RigL, static at 80–98% sparsity",
-                        PRESETS, run, needs_fashion_mnist=True)
+                        PRESETS, partial(sweep, name="table1"), needs_fashion_mnist=True)

@@ -1,16 +1,21 @@
-"""Launch reference-trainer runs (:class:`acdc.trainer.Trainer`) of the image experiments and read them back.
+"""Launch reference-trainer runs (:class:`acdc.trainer.Trainer`) of the experiments and read them back.
 
-:class:`ImageRecipe` holds the training knobs the image experiments share (data, image size, epochs,
-optimiser); an experiment config subclasses it and adds its own grid. :func:`train` runs one
+:class:`TrainingRecipe` holds the training knobs the experiments share (data, model, image size, epochs,
+optimiser, runs at once); an experiment config subclasses it and adds its own grid. :func:`train` runs one
 :class:`~acdc.config.TrainConfig` into its own folder (resuming, or re-reading, a run already there),
 and returns a :class:`TrainedRun`: the summary, the per-epoch metrics and the saved models.
+:func:`train_all` runs a list of :class:`PlannedRun` one after another or ``jobs`` at a time, each in its
+own process.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import sys
-from dataclasses import dataclass, fields
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -22,22 +27,27 @@ from acdc.config import TrainConfig
 from acdc.data import DEFAULT_ROOT, Splits, load_splits
 from acdc.models import build_classifier
 from acdc.trainer import CHECKPOINT, Trainer
+from iht.validation import check_int
 from paper_experiments.common import ExperimentConfig, log_progress
 
 QUICK_IMAGES: dict[str, Any] = {
     "image_size": 8, "subset": 512, "val_subset": 256, "epochs": 4, "width": 8,
     "schedule": "dense:1,compressed:1,dense:1,compressed:1", "update_interval": 4,
 }
-"""Overrides of :class:`ImageRecipe` for the quick presets: 8×8 images, 512 of them, 4 epochs."""
+"""Overrides of :class:`TrainingRecipe` for the quick presets: 8×8 images, 512 of them, 4 epochs."""
 
 
 @dataclass(frozen=True)
-class ImageRecipe(ExperimentConfig):
-    """ResNet20 on Fashion-MNIST as the reference trainer runs it (defaults: the full CPU presets).
+class TrainingRecipe(ExperimentConfig):
+    """A model on a data set as the reference trainer runs it (defaults: ResNet20 on Fashion-MNIST, the
+    full CPU presets).
 
-    Each field is the :class:`~acdc.config.TrainConfig` field of the same name.
+    Each field but ``jobs`` is the :class:`~acdc.config.TrainConfig` field of the same name; ``jobs`` is
+    how many trainings :func:`train_all` runs at once.
     """
 
+    data: str = "fashion-mnist"         # acdc.data.DATASETS
+    model: str = "resnet20"             # acdc.models: resnet20 | mlp | ...
     data_root: str = str(DEFAULT_ROOT)  # folder of the Fashion-MNIST IDX files
     image_size: int = 16                # 16×16: ~0.04 s per ResNet20 step on this CPU (32×32: ~0.2 s)
     subset: int | None = 10_000         # first N training images (None: all 60,000)
@@ -48,18 +58,20 @@ class ImageRecipe(ExperimentConfig):
     batch_size: int = 128
     lr: float = 0.1                     # peak of the cosine learning rate (SGD, momentum 0.9)
     update_interval: int = 79           # gmp, rigl: optimiser steps between mask updates (1 epoch of 10k)
-    threads: int | None = 1             # torch CPU threads: 1 on a shared machine
+    threads: int | None = 1             # torch CPU threads per training: 1 on a shared machine
+    jobs: int = 1                       # trainings at once, each in its own process (2 on 2 cores)
 
     def __post_init__(self) -> None:
         """Check the shared knobs with :class:`~acdc.config.TrainConfig`'s own checks, before any run."""
         super().__post_init__()
+        check_int(self.jobs, "jobs", 1)
         self.train_config(Path("."))
 
     def train_config(self, out: Path, **changes: Any) -> TrainConfig:
         """The :class:`~acdc.config.TrainConfig` of this recipe with ``changes``, writing into ``out``."""
-        recipe = {field.name: getattr(self, field.name) for field in fields(ImageRecipe)}
-        return TrainConfig(**{**recipe, "data": "fashion-mnist", "model": "resnet20", **changes,
-                              "out": str(out)})
+        recipe = {knob.name: getattr(self, knob.name) for knob in fields(TrainingRecipe)
+                  if knob.name != "jobs"}
+        return TrainConfig(**{**recipe, **changes, "out": str(out)})
 
 
 @dataclass(frozen=True)
@@ -135,7 +147,7 @@ def train(config: TrainConfig) -> TrainedRun:
     return TrainedRun(config, summary, pd.read_csv(out / "metrics.csv"), out, wall_s)
 
 
-def train_method(recipe: ImageRecipe, out: Path, method: str, sparsity: float, seed: int, label: str = "",
+def train_method(recipe: TrainingRecipe, out: Path, method: str, sparsity: float, seed: int, label: str = "",
                  **changes: Any) -> TrainedRun:
     """Train ``method`` at ``sparsity`` with ``seed`` (AC/DC with its dense fine-tune) under ``out/runs``.
 
@@ -145,3 +157,39 @@ def train_method(recipe: ImageRecipe, out: Path, method: str, sparsity: float, s
     folder = out / "runs" / f"{label or method}-{sparsity:g}-seed{seed}"
     return train(recipe.train_config(folder, method=method, sparsity=sparsity, seed=seed,
                                      dense_finetune=method == "acdc", **changes))
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One training of an experiment: the arguments of :func:`train_method` beside the recipe."""
+
+    label: str
+    method: str
+    sparsity: float
+    seed: int
+    changes: dict[str, Any] = field(default_factory=dict)
+
+    def train(self, recipe: TrainingRecipe, out: Path) -> TrainedRun:
+        """:func:`train_method` of this run."""
+        return train_method(recipe, out, self.method, self.sparsity, self.seed, label=self.label,
+                            **self.changes)
+
+
+def train_all(recipe: TrainingRecipe, out: Path, runs: Sequence[PlannedRun]) -> list[TrainedRun]:
+    """Train ``runs`` in order, or ``recipe.jobs`` at a time in fresh processes; their results in order.
+
+    Each run has its own folder and seed, so running them at once changes nothing but the wall time
+    (one torch thread each: the same floating-point operations as one after another). The first failure
+    cancels the runs not yet started and is raised.
+    """
+    if recipe.jobs == 1 or len(runs) <= 1:
+        return [run.train(recipe, out) for run in runs]
+    # spawn: a forked child would inherit the parent's torch thread pools and locks
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(recipe.jobs, len(runs)), mp_context=context) as pool:
+        futures = [pool.submit(run.train, recipe, out) for run in runs]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            raise
