@@ -15,7 +15,8 @@ from paper_experiments.registry import EXPERIMENTS, run_experiment
 
 PROVENANCE = ("seed", "git_revision", "config")
 FINITE = {
-    "table1": ("sparsity", "final_acc", "final_sparsity", "inference_flops_rel", "train_flops_rel"),
+    **dict.fromkeys(("table1", "table1-mlp", "table1-mlp-bn", "table1-resnet"),
+                    ("sparsity", "final_acc", "final_sparsity", "inference_flops_rel", "train_flops_rel")),
     "figure1": ("final_acc", "final_sparsity", "best_dense_acc", "finetuned_dense_acc"),
     "figure2b": ("final_acc", "final_true_acc", "final_corrupt_acc", "dense_corrupt_acc",
                  "compressed_corrupt_acc"),
@@ -28,7 +29,9 @@ FINITE = {
 }
 """Columns each experiment's ``results.csv`` must have, finite in every row."""
 FIGURES = {
-    "table1": ["table1_accuracy.png"], "figure1": ["figure1_sparsity_accuracy.png"],
+    **dict.fromkeys(("table1", "table1-mlp", "table1-mlp-bn", "table1-resnet"),
+                    ("table1_accuracy.png", "differences.csv")),
+    "figure1": ["figure1_sparsity_accuracy.png"],
     "figure2b": ["figure2b_memorization.png"], "agreement": ["agreement.png"],
     "semistructured": ["semistructured_accuracy.png"], "table4": ["table4_val_perplexity.png"],
     "theory": ["verify/convergence.png", "verify/phase_transition.png"],

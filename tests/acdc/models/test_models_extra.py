@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from acdc.flops import count_flops
+from acdc.models import build_classifier
 from acdc.models.mlp import MLP, mlp
 from acdc.models.transformer_lm import TransformerLM, transformer_lm
 
@@ -41,6 +42,27 @@ def test_mlp_flattens_and_names_its_layers():
         "hidden.0.weight", "hidden.2.weight", "fc.weight"]
     assert model.fc.in_features == 5
     assert len(MLP(10, 2, widths=()).hidden) == 0  # a linear model
+
+
+def test_mlp_with_batch_norm_normalises_each_hidden_layer_before_its_relu():
+    model = build_classifier("mlp-bn", num_classes=3, sample_shape=(1, 40), width=1)
+    kinds = [type(layer) for layer in model.hidden]
+    assert kinds == [nn.Linear, nn.BatchNorm1d, nn.ReLU] * 2
+    assert [name for name, _ in model.named_parameters() if name.endswith("weight")] == [
+        "hidden.0.weight", "hidden.1.weight", "hidden.3.weight", "hidden.4.weight", "fc.weight"]
+    assert model.hidden[0].bias is None and model.hidden[3].bias is None  # batch norm's shift is the bias
+    assert model(torch.randn(6, 1, 40)).shape == (6, 3)
+    # a hidden unit whose weights are all zero has zero batch variance, and batch norm's backward scales
+    # its gradient by γ/√ε ≈ 316: the mechanism of AC/DC's collapse (acdc.remedies). The unit's output
+    # is relu(β), so the gradient reaches it only where its shift β is positive.
+    torch.manual_seed(0)
+    model = build_classifier("mlp-bn", num_classes=3, sample_shape=(1, 40), width=1).train()
+    with torch.no_grad():
+        model.hidden[0].weight[2].zero_()
+        model.hidden[1].bias.fill_(0.1)
+    nn.functional.cross_entropy(model(torch.randn(64, 1, 40)), torch.randint(0, 3, (64,))).backward()
+    rows = model.hidden[0].weight.grad.norm(dim=1)
+    assert rows[2] > 50 * rows[torch.arange(16) != 2].median()
 
 
 def test_mlp_errors_name_the_parameter():
