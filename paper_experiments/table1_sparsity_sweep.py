@@ -18,6 +18,7 @@ channels emptied before batch norm (:mod:`paper_experiments.collapse_diagnosis`)
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -143,9 +144,13 @@ def uncertainty_section(intervals: pd.DataFrame, differences: pd.DataFrame) -> s
     """Markdown: each cell's mean ± std and 95% interval, the separation of the sparse models per
     sparsity, and the resolved seed-paired differences."""
     cells = intervals.assign(**{
-        "top-1 (mean ± std)": [f"{m:.4f} ± {s:.4f}" for m, s in zip(intervals["mean"], intervals["std"])],
-        "95% interval": [f"[{lo:.4f}, {hi:.4f}]" for lo, hi in zip(intervals["low"], intervals["high"])]})
-    lines = ["## Top-1 with 95% intervals (Student t over seeds)", "",
+        "top-1 (mean ± std)": [f"{m:.4f}" + ("" if math.isnan(s) else f" ± {s:.4f}")
+                               for m, s in zip(intervals["mean"], intervals["std"])],
+        "95% interval": _intervals(intervals)})
+    grid = cells.pivot(index="model", columns="sparsity", values="top-1 (mean ± std)")
+    grid = grid.loc[cells["model"].unique()].fillna("").rename(columns=lambda sparsity: f"{sparsity:g}")
+    lines = ["## Top-1 by sparsity (mean ± std over seeds)", "", markdown_table(grid.reset_index()),
+             "## Top-1 with 95% intervals (Student t over seeds)", "",
              markdown_table(cells[["model", "sparsity", "n", "top-1 (mean ± std)", "95% interval"]]),
              "## Separation of the sparse models", "",
              "Best and worst final sparse model per sparsity (dense and dense-finetuned models aside); the "
@@ -159,10 +164,14 @@ def uncertainty_section(intervals: pd.DataFrame, differences: pd.DataFrame) -> s
               f"{len(resolved)} of {len(differences)} pairs (all pairs, with their intervals: "
               "`differences.csv`; no multiple-comparison correction).", ""]
     if not resolved.empty:
-        shown = resolved.assign(interval=[f"[{lo:.4f}, {hi:.4f}]" for lo, hi in zip(resolved["low"],
-                                                                                  resolved["high"])])
+        shown = resolved.assign(interval=_intervals(resolved))
         lines.append(markdown_table(shown[["sparsity", "better", "worse", "n", "difference", "interval"]]))
     return "\n".join(lines)
+
+
+def _intervals(frame: pd.DataFrame) -> list[str]:
+    """``[low, high]`` of each row of ``frame`` (``–`` where one seed leaves it unknown)."""
+    return ["–" if math.isnan(lo) else f"[{lo:.4f}, {hi:.4f}]" for lo, hi in zip(frame["low"], frame["high"])]
 
 
 def plot_accuracy(results: pd.DataFrame, path: Path) -> Path:
