@@ -73,6 +73,9 @@ def test_override_parsing():
     (["run", "theory", "--quick", "--set", "epochs"], "--set must be KEY=VALUE (e.g. epochs=30)"),
     (["run", "figure1", "--quick", "--set", "epochs=-1"], "epochs must be >= 1; got epochs=-1"),
     (["run", "table1", "--quick", "--set", "lr=0"], "lr must be finite and > 0.0; got lr=0"),
+    (["run", "table1-mlp", "--quick", "--set", "jobs=0"], "jobs must be >= 1; got jobs=0"),
+    (["run", "table1-resnet", "--quick", "--set", "model=vgg"], "model must be one of ['mlp', 'mlp-bn', "
+                                                                "'resnet20']; got model='vgg'"),
 ])
 def test_cli_reports_bad_input_in_one_line(argv, message, capsys):
     """Issue 17: a bad --set value was a 20-line traceback; now one line and status 2, nothing run."""
