@@ -4,7 +4,11 @@ AC/DC against the dense baseline, GMP (gradual magnitude pruning), RigL (1× bud
 training, ResNet20 on Fashion-MNIST (the paper: ResNet50 on ImageNet), with several seeds: top-1
 accuracy mean ± std, inference FLOPs of the final model and training FLOPs of the run, both relative to
 the dense model, and AC/DC's dense-finetuned model beside its sparse model. Every method trains for the
-same epochs at the same learning-rate schedule.
+same epochs at the same learning-rate schedule (the dense fine-tune replaces AC/DC's final compressed
+phase, as in the paper). The uncertainty of each cell is its 95% Student-t interval over seeds, and at
+each sparsity every pair of models is compared by its seed-paired difference
+(:mod:`paper_experiments.seed_statistics`). The same sweep runs the settings of
+:mod:`paper_experiments.table1_separating`, where the methods separate.
 
 At high sparsity, AC/DC also runs in the variants of :data:`ACDC_VARIANTS`: first and last layer kept
 dense, as the paper's high-sparsity follow-up does ("we additionally trained AC/DC at high sparsity
