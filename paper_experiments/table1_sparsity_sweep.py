@@ -23,6 +23,7 @@ channels emptied before batch norm (:mod:`paper_experiments.collapse_diagnosis`)
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -43,7 +44,7 @@ from paper_experiments.common import (
 )
 from paper_experiments.plots import figure, save
 from paper_experiments.seed_statistics import cell_intervals, paired_differences, separation
-from paper_experiments.training import QUICK_IMAGES, PlannedRun, TrainingRecipe, train_all
+from paper_experiments.training import QUICK_IMAGES, PlannedRun, TrainedRun, TrainingRecipe, train_all
 
 DENSE = "dense"
 FINETUNED = " dense-finetuned"
@@ -98,7 +99,8 @@ def sweep(config: Config, out: Path, name: str) -> pd.DataFrame:
     """Train every run of :meth:`Config.runs` for experiment ``name``; tabulate each (method, sparsity)
     cell with its 95% interval, the seed-paired differences per sparsity, and plot.
 
-    Writes, besides the common outputs, ``differences.csv`` (:func:`accuracy_differences`).
+    Writes, besides the common outputs, ``differences.csv`` (:func:`accuracy_differences`) and
+    ``acdc_layers.csv`` (:func:`layer_health` of the AC/DC runs).
 
     Returns
     -------
@@ -116,6 +118,8 @@ def sweep(config: Config, out: Path, name: str) -> pd.DataFrame:
     accuracies = accuracy_cells(results)
     differences = accuracy_differences(accuracies)
     differences.to_csv(out / "differences.csv", index=False)
+    layer_health([(p, t) for p, t in zip(planned, trained) if p.method == "acdc"]).to_csv(
+        out / "acdc_layers.csv", index=False)
     table = mean_std(results, ["method", "sparsity"], list(COLUMNS)).rename(columns=COLUMNS)
     intervals = cell_intervals(accuracies, ["model", "sparsity"], "acc")
     write_outputs(out, name, config, results, table,
@@ -124,6 +128,23 @@ def sweep(config: Config, out: Path, name: str) -> pd.DataFrame:
                   "the schedule's epochs, AC/DC's dense fine-tune excluded).\n\n"
                   + uncertainty_section(intervals, differences))
     return results
+
+
+def layer_health(runs: Sequence[tuple[PlannedRun, TrainedRun]]) -> pd.DataFrame:
+    """Per run and epoch: ``phase``, ``val_acc``, the largest weight norm (``max_norm``, of weight
+    ``max_norm_weight``) and ``emptied_layers``, the prunable weights with no weight kept: how AC/DC's
+    collapse shows (a layer's norm blown up at a dense phase, whole layers emptied at the next projection;
+    :mod:`acdc.remedies`). Read from each run's ``metrics.csv`` (``norm/<weight>``, ``sparsity/<weight>``)."""
+    frames = []
+    for planned, trained in runs:
+        metrics = trained.metrics
+        norms = metrics.filter(like="norm/")
+        frames.append(pd.DataFrame({
+            "method": planned.label, "sparsity": planned.sparsity, "seed": planned.seed,
+            "epoch": metrics["epoch"], "phase": metrics["phase"], "val_acc": metrics["val_acc"],
+            "max_norm": norms.max(axis=1), "max_norm_weight": norms.idxmax(axis=1).str.removeprefix("norm/"),
+            "emptied_layers": (metrics.filter(like="sparsity/") >= 1.0).sum(axis=1)}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def accuracy_cells(results: pd.DataFrame) -> pd.DataFrame:

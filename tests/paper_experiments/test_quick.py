@@ -30,7 +30,7 @@ FINITE = {
 """Columns each experiment's ``results.csv`` must have, finite in every row."""
 FIGURES = {
     **dict.fromkeys(("table1", "table1-mlp", "table1-mlp-bn", "table1-resnet"),
-                    ("table1_accuracy.png", "differences.csv")),
+                    ("table1_accuracy.png", "differences.csv", "acdc_layers.csv")),
     "figure1": ["figure1_sparsity_accuracy.png"],
     "figure2b": ["figure2b_memorization.png"], "agreement": ["agreement.png"],
     "semistructured": ["semistructured_accuracy.png"], "table4": ["table4_val_perplexity.png"],
