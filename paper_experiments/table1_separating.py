@@ -10,12 +10,13 @@ a few hundred steps (250 for the MLP, 314 for ResNet20).
 - ``table1-mlp``: MLP 40→256→256→10 on MNIST-1D (4000/1000 signals generated offline), no batch norm;
 - ``table1-mlp-bn``: the same MLP with batch norm after each hidden layer (``mlp-bn``);
 - ``table1-resnet``: ResNet20 of width 4 (17k prunable weights) on 5,000 Fashion-MNIST images at 16×16,
-  with batch norm, the model in which AC/DC's global top-k collapses at 98%.
+  with batch norm: the model in which AC/DC's global top-k collapses, at 98% and on 2 of 3 seeds at 95%.
 
-Both run the paper's schedule shape scaled to 40 epochs, dense, GMP, RigL, static and AC/DC (with its
+All run the paper's schedule shape scaled to 40 epochs, dense, GMP, RigL, static and AC/DC (with its
 dense fine-tune) at 80/90/95/98%, 3 seeds, and the AC/DC remedy of :mod:`acdc.remedies` (one kept weight
 per output channel, ``acdc-channel-floor``) beside AC/DC with the paper's plain global top-k. The full
-presets train two runs at a time, one torch thread each (``jobs=2``).
+presets train two runs at a time, one torch thread each (``jobs=2``). Results and what they decide:
+``paper_experiments/results/README.md``.
 """
 
 from __future__ import annotations
