@@ -183,6 +183,9 @@ class TrainConfig:
     min_channel_weights: int = _knob(0, "acdc: weights every output channel keeps at each projection "
                                         "(acdc.remedies.ChannelFloor: no channel emptied before batch "
                                         "norm; 0: the paper's projection)", Integer(0))
+    bn_eps: float | None = _knob(None, "ε of every batch norm of the model (None: the model's own, 1e-5); "
+                                       "1e-2 caps the γ/√ε factor behind AC/DC's collapse at 98% "
+                                       "(acdc.remedies.set_batch_norm_eps)", Real(0.0, strict=True))
     corrupt_labels: int = _knob(0, "N training samples (chosen by seed) get random wrong labels (Fig. 2b)",
                                 Integer(0))
     optimizer: str = _knob("sgd", "optimiser", Choice(OPTIMIZERS))

@@ -56,6 +56,7 @@ from acdc.methods import build_controller
 from acdc.models import build_classifier
 from acdc.optim import build_optimizer
 from acdc.plot import plot_metrics
+from acdc.remedies import set_batch_norm_eps
 from acdc.schedule import Phase
 from acdc.sharded import (
     check_layout,
@@ -198,6 +199,8 @@ class Trainer:
         with torch.random.fork_rng(devices=[]):  # seeded initialisation; the caller's global RNG untouched
             torch.manual_seed(config.seed)
             model = build_classifier(config.model, self.splits.num_classes, sample_shape, config.width)
+        if config.bn_eps is not None:
+            set_batch_norm_eps(model, config.bn_eps)
         # fully_shard takes contiguous parameters only: a sharded run keeps the default layout
         self.memory_format = (torch.contiguous_format if config.fsdp
                               else memory_format_for(model, sample_shape))

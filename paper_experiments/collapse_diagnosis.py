@@ -252,15 +252,12 @@ class CollapseProbe:
 
 def run_remedy(config: Config, out: Path, remedy: str) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
     """One AC/DC run with ``remedy`` into ``out/runs/<remedy>``; its results row, channel rows and norms."""
-    changes = {"min_channel_weights": config.min_channel_weights} if remedy == "channel-floor" else {}
+    changes = ({"min_channel_weights": config.min_channel_weights} if remedy == "channel-floor" else
+               {"bn_eps": config.bn_eps} if remedy == "bn-eps" else {})
     train_config = config.train_config(out / "runs" / remedy, method="acdc", sparsity=config.sparsity,
                                        seed=config.seed, dense_finetune=True, **changes)
     log_progress(f"collapse {remedy}: training AC/DC at sparsity {config.sparsity:g}")
     trainer = Trainer(train_config, progress=False)
-    if remedy == "bn-eps":
-        for module in trainer.model.modules():
-            if isinstance(module, nn.modules.batchnorm._BatchNorm):
-                module.eps = config.bn_eps
     probe = CollapseProbe(trainer, remedy, config.warmup_steps)
     try:
         with warnings.catch_warnings():

@@ -181,7 +181,7 @@ def test_help_lists_allowed_values_and_flags_are_typed(capsys, monkeypatch):
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    for allowed in ("one of acdc, dense, gmp, rigl, static", "one of mlp, resnet20",
+    for allowed in ("one of acdc, dense, gmp, rigl, static", "one of mlp, mlp-bn, resnet20",
                     "one of cifar10, cifar100, digits, fashion-mnist, mnist1d, synthetic",
                     "one of erk, global, layerwise, nm", "one of adamw, sgd", "one of auto, cpu, cuda",
                     "paper (the paper's recipe scaled to --epochs >= 20) | lm (48 epochs) | phase:epochs",

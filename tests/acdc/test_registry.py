@@ -40,7 +40,7 @@ def test_build_classifier_output_shape(name, shape):
 
 
 def test_unknown_model_is_named():
-    with pytest.raises(ValueError, match=r"model must be one of \['mlp', 'resnet20'\]; got"):
+    with pytest.raises(ValueError, match=r"model must be one of \['mlp', 'mlp-bn', 'resnet20'\]; got"):
         build_classifier("vgg", 10, (3, 32, 32))
 
 

@@ -10,9 +10,12 @@ from torch import nn
 from acdc.config import TrainConfig
 from acdc.controller import ACDCController
 from acdc.methods import build_controller
-from acdc.remedies import ChannelFloor, channel_floor_scores, emptied_channels
+from acdc.remedies import ChannelFloor, channel_floor_scores, emptied_channels, set_batch_norm_eps
 from acdc.schedule import parse_schedule
+from acdc.trainer import Trainer
 from iht.projection import ERKTopK, LayerwiseTopK, TopK
+
+from .helpers import tiny_config
 
 
 def weights(seed: int = 0) -> dict[str, torch.Tensor]:
@@ -83,9 +86,11 @@ def bn_net() -> nn.Module:
     return net
 
 
-def first_dense_gradient(minimum: int) -> torch.Tensor:
+def first_dense_gradient(minimum: int, bn_eps: float | None = None) -> torch.Tensor:
     """Per-output-channel gradient norms of the small conv at the first dense step after a 90% projection."""
     net = bn_net()
+    if bn_eps is not None:
+        assert set_batch_norm_eps(net, bn_eps) == 2
     optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
     config = TrainConfig(sparsity=0.9, min_channel_weights=minimum, epochs=3, data="synthetic",
                          schedule="compressed:1,dense:1,compressed:1")
@@ -107,6 +112,28 @@ def test_floor_bounds_the_first_dense_gradient_of_channels_global_topk_empties()
     plain, floored = first_dense_gradient(0), first_dense_gradient(1)
     # zero batch variance: batch norm scales the emptied channels' gradient by γ/√ε = 316γ
     assert float(plain.min()) > 5 * float(floored.max())
+
+
+@pytest.mark.filterwarnings("ignore::acdc.controller.LayerCollapseWarning")
+def test_batch_norm_eps_scales_the_emptied_channels_gradient_by_its_inverse_square_root():
+    plain, capped = first_dense_gradient(0), first_dense_gradient(0, bn_eps=1e-2)
+    # every channel of the small conv is emptied: its gradient goes from γ/√1e-5 to γ/√1e-2 times the same
+    # signal (up to the few per cent by which ε = 1e-2 also changes the first batch norm's output)
+    torch.testing.assert_close(plain / capped, torch.full((8,), (1e-2 / 1e-5) ** 0.5), rtol=0.05, atol=0)
+
+
+def test_the_trainer_sets_batch_norm_eps(tmp_path):
+    config = tiny_config(tmp_path, schedule="dense:1,compressed:1", epochs=2, bn_eps=1e-2)
+    trainer = Trainer(config, progress=False)
+    try:
+        eps = {m.eps for m in trainer.model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)}
+    finally:
+        trainer.close()
+    assert eps == {1e-2}
+    with pytest.raises(ValueError, match=r"bn_eps must be finite and > 0\.0; got bn_eps=0"):
+        TrainConfig(bn_eps=0)
+    with pytest.raises(ValueError, match=r"eps must be finite and > 0\.0; got eps=-1"):
+        set_batch_norm_eps(bn_net(), -1)
 
 
 def test_the_config_knob_wraps_the_acdc_projection():
